@@ -1,0 +1,26 @@
+/* Opening a Doorstep database: the key file, migrations, the default district.
+ * Every command that touches a database goes through app_open. */
+#ifndef DOORSTEP_APP_H
+#define DOORSTEP_APP_H
+
+#include <stdbool.h>
+
+#include "store/db.h"
+
+/* Open (creating when absent) the database and its key, apply pending
+ * migrations, load the default district into a new database. Exits on failure.
+ * key_path NULL: $DOORSTEP_KEY_FILE, else db_path + ".key". */
+struct db *app_open(const char *db_path, const char *key_path);
+/* Another connection to the database app_open opened (one per thread). */
+struct db *app_connect(void);
+/* The path app_open used. */
+const char *app_db_path(void);
+/* Subkeys derived from the key file, one per purpose. */
+enum key_purpose { KEY_AUDIT = 1, KEY_CHECK = 2, KEY_FIELDS = 3, KEY_INDEX = 4 };
+void app_subkey(enum key_purpose purpose, unsigned char out[32]);
+/* Apply every module's pending migrations; false on failure (logged). */
+bool migrate_all(struct db *db);
+/* Load an areas file (data/areas format); returns areas loaded or -1 with a message. */
+int areas_load_json(struct db *db, const char *text, size_t n, char *err, size_t errn);
+
+#endif

@@ -1,0 +1,31 @@
+/* Subcommands of the doorstep binary. Each parses its own options; usage errors exit 64. */
+#ifndef DOORSTEP_CLI_H
+#define DOORSTEP_CLI_H
+
+#define EXIT_USAGE 64
+
+struct command {
+	const char *name; /* "serve", "user add", ... */
+	int (*run)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+extern const struct command commands[];
+
+int cmd_serve(int argc, char **argv);
+int cmd_user_add(int argc, char **argv);
+int cmd_audit_verify(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_areas_load(int argc, char **argv);
+int cmd_apikey_add(int argc, char **argv);
+int cmd_apikey_revoke(int argc, char **argv);
+
+/* Print the usage of the named command to stderr and return EXIT_USAGE. */
+int usage(const char *name);
+/* Whether argv holds --help or -h; prints the command's help to stdout. */
+int help_wanted(const char *name, int argc, char **argv);
+
+#endif

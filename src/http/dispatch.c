@@ -1,0 +1,213 @@
+/* The request pipeline, in the order the API promises: route → authentication
+ * (401) → forced password change, CSRF and permission (403) → syntax (400) →
+ * validation (422) → area scope (403) → handler. */
+#include <sodium.h>
+#include <string.h>
+
+#include "../audit/audit.h"
+#include "../core/config.h"
+#include "../core/log.h"
+#include "internal.h"
+#include "../core/banned.h"
+
+static const char *method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+
+static bool match(const char *pattern, const char *path, struct req *r)
+{
+	int np = 0;
+	while (*pattern != '\0' && *path != '\0') {
+		if (*pattern != '/' || *path != '/')
+			return false;
+		pattern++;
+		path++;
+		const char *pe = strchrnul(pattern, '/'), *se = strchrnul(path, '/');
+		if (*pattern == '{') {
+			if (se == path || np == MAX_PARAMS)
+				return false;
+			if (r != NULL)
+				r->params[np] = arena_strndup(r->arena, path, (size_t)(se - path));
+			np++;
+		} else if (pe - pattern != se - path || strncmp(pattern, path, (size_t)(pe - pattern)) != 0) {
+			return false;
+		}
+		pattern = pe;
+		path = se;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+/* The route for r's method and path; *other_method is set when only the method differs. */
+static const struct route *find_route(struct req *r, bool *other_method)
+{
+	*other_method = false;
+	for (const struct module *const *m = modules; *m != NULL; m++) {
+		for (const struct route *rt = (*m)->routes; rt != NULL && rt->method != 0; rt++) {
+			if (!match(rt->path, r->path, NULL))
+				continue;
+			if (rt->method & r->method) {
+				match(rt->path, r->path, r);
+				return rt;
+			}
+			*other_method = true;
+		}
+	}
+	return NULL;
+}
+
+void routes_check(void)
+{
+	for (const struct module *const *m = modules; *m != NULL; m++) {
+		for (const struct route *rt = (*m)->routes; rt != NULL && rt->method != 0; rt++) {
+			if (rt->perm != NULL && !perm_known(rt->perm))
+				fatal("route %s names unknown permission %s", rt->path, rt->perm);
+			if (rt->handler == NULL || rt->path[0] != '/' || rt->status == 0)
+				fatal("route %s is incomplete", rt->path);
+		}
+	}
+}
+
+/* The value of cookie name in the Cookie header, or NULL. */
+static const char *cookie(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+static struct user *authenticate(struct req *r)
+{
+	const char *auth = req_header(r, "Authorization");
+	if (auth != NULL) {
+		if (strncasecmp(auth, "Bearer ", 7) != 0)
+			return NULL;
+		return apitoken_lookup(r->arena, r->db, auth + 7);
+	}
+	const char *token = cookie(r, "doorstep_session");
+	return token ? session_lookup(r->arena, r->db, token) : NULL;
+}
+
+static bool csrf_ok(struct req *r)
+{
+	if (r->method == M_GET || !r->user->via_session)
+		return true; /* bearer tokens are not sent by browsers on their own */
+	const char *sent = req_header(r, "X-CSRF-Token");
+	return sent != NULL && strlen(sent) == strlen(r->user->csrf_token) &&
+	    sodium_memcmp(sent, r->user->csrf_token, strlen(sent)) == 0;
+}
+
+static bool parse_body(struct req *r)
+{
+	const struct route *rt = r->route;
+	if (rt->body == NULL) {
+		if (r->upload_len > 0) {
+			reply_problem(r, P_BAD_REQUEST, "this endpoint takes no request body");
+			return false;
+		}
+		return true;
+	}
+	const char *type = req_header(r, "Content-Type");
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	    (type[16] != '\0' && type[16] != ';')) {
+		reply_problem(r, P_UNSUPPORTED, "send the body as application/json");
+		return false;
+	}
+	json_error_t err;
+	json_t *body = json_loadb(r->upload ? r->upload : "", r->upload_len, JSON_REJECT_DUPLICATES, &err);
+	if (body == NULL) {
+		reply_problem(r, P_BAD_REQUEST,
+		    arena_printf(r->arena, "the body is not valid JSON (line %d, column %d)", err.line, err.column));
+		return false;
+	}
+	arena_cleanup(r->arena, (void (*)(void *))json_decref, body);
+	if (json_depth(body) > config_get(CFG_JSON_DEPTH_MAX)) {
+		reply_problem(r, P_BAD_REQUEST, "the body is nested too deeply");
+		return false;
+	}
+	if (!validate_body(r, rt->body, body)) {
+		reply_problem(r, P_INVALID, "some fields are not valid");
+		return false;
+	}
+	r->body = body;
+	return true;
+}
+
+/* The area filter of a list must exist and lie in the caller's scope. */
+static bool check_area(struct req *r)
+{
+	const char *area = req_area(r);
+	if (area == NULL)
+		return true;
+	struct db_stmt *st = db_stmt(r->db, "SELECT 1 FROM areas WHERE code = ?", "t", area);
+	int rc = st ? db_step(st) : DB_ERROR;
+	if (st != NULL)
+		db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE) {
+		reply_db_error(r, rc);
+		return false;
+	}
+	if (rc == DB_DONE) {
+		reply_invalid(r, "area", "is not a known area");
+		return false;
+	}
+	if (r->route->perm != NULL && !user_covers(r->user, r->route->perm, area)) {
+		audit_request(r, "denied", arena_printf(r->arena, "area:%s", area), AUDIT_DENIED, "area out of scope");
+		reply_problem(r, P_FORBIDDEN, "this area is outside your scope");
+		return false;
+	}
+	return true;
+}
+
+static void run(struct req *r)
+{
+	bool other_method;
+	r->route = find_route(r, &other_method);
+	if (r->route == NULL) {
+		if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
+			static_serve(r);
+			return;
+		}
+		if (other_method)
+			reply_problem(r, P_METHOD, "this method is not allowed here");
+		else
+			reply_problem(r, P_NOT_FOUND, "no such endpoint");
+		return;
+	}
+	r->query = json_object();
+	arena_cleanup(r->arena, (void (*)(void *))json_decref, r->query);
+	const struct route *rt = r->route;
+	if (!(rt->flags & R_PUBLIC)) {
+		r->user = authenticate(r);
+		if (r->user == NULL) {
+			reply_header(r, "WWW-Authenticate", "Bearer");
+			reply_problem(r, P_UNAUTHORIZED, "log in first");
+			return;
+		}
+		if (r->user->must_change_password && !(rt->flags & R_MUST_CHANGE_OK)) {
+			reply_problem(r, P_MUST_CHANGE, "change your password before anything else");
+			return;
+		}
+		if (!csrf_ok(r)) {
+			audit_request(r, "denied", r->path, AUDIT_DENIED, "missing or wrong CSRF token");
+			reply_problem(r, P_CSRF, "send the X-CSRF-Token header you received at login");
+			return;
+		}
+		if (rt->perm != NULL && !user_can(r->user, rt->perm)) {
+			audit_request(r, "denied", r->path, AUDIT_DENIED, arena_printf(r->arena, "lacks %s", rt->perm));
+			reply_problem(r, P_FORBIDDEN, "your roles do not allow this");
+			return;
+		}
+	}
+	if (!parse_body(r) || !validate_query(r) || !check_area(r))
+		return;
+	rt->handler(r);
+}
+
+void dispatch(struct req *r)
+{
+	for (unsigned i = 0; i < 5; i++)
+		if (r->method == 1u << i)
+			r->method_name = method_names[i];
+	run(r);
+	if (!r->replied && r->deferred == NULL) {
+		log_warnx("handler for %s gave no reply", r->route ? r->route->path : r->path);
+		reply_problem(r, P_INTERNAL, NULL);
+	}
+}

@@ -1,0 +1,408 @@
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../app.h"
+#include "../core/clock.h"
+#include "../core/config.h"
+#include "../core/log.h"
+#include "../core/parse.h"
+#include "../platform/jobs.h"
+#include "../platform/scheduler.h"
+#include "internal.h"
+#include "../core/banned.h"
+
+/* --- one database connection per thread, closed at shutdown --- */
+
+static _Thread_local struct db *thread_db;
+static struct db *all_dbs[256];
+static int ndbs;
+static pthread_mutex_t dbs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct db *server_thread_db(void)
+{
+	if (thread_db == NULL) {
+		thread_db = app_connect();
+		pthread_mutex_lock(&dbs_lock);
+		if (ndbs == (int)(sizeof(all_dbs) / sizeof(all_dbs[0])))
+			BUG("too many database connections");
+		all_dbs[ndbs++] = thread_db;
+		pthread_mutex_unlock(&dbs_lock);
+	}
+	return thread_db;
+}
+
+static void close_all_dbs(void)
+{
+	for (int i = 0; i < ndbs; i++) {
+		if (i == 0)
+			db_checkpoint(all_dbs[i]);
+		db_close(all_dbs[i]);
+	}
+	ndbs = 0;
+}
+
+/* --- the deferred-work pool: suspended connections whose work blocks --- */
+
+#define POOL_MAX 1024
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct req *queue[POOL_MAX];
+	int head, count;
+	bool stop;
+	pthread_t threads[16];
+	int nthreads;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void *pool_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&pool.lock);
+		while (pool.count == 0 && !pool.stop)
+			pthread_cond_wait(&pool.cond, &pool.lock);
+		if (pool.count == 0) {
+			pthread_mutex_unlock(&pool.lock);
+			return NULL;
+		}
+		struct req *r = pool.queue[pool.head];
+		pool.head = (pool.head + 1) % POOL_MAX;
+		pool.count--;
+		pthread_mutex_unlock(&pool.lock);
+
+		r->db = server_thread_db();
+		log_set_request(r->rid);
+		int64_t db0 = db_thread_ns();
+		r->deferred(r);
+		r->db_ns += db_thread_ns() - db0;
+		db_rollback(r->db);
+		if (!r->replied)
+			reply_problem(r, P_INTERNAL, NULL);
+		log_set_request(NULL);
+		MHD_resume_connection(r->conn);
+	}
+}
+
+static bool pool_push(struct req *r)
+{
+	bool ok;
+	pthread_mutex_lock(&pool.lock);
+	ok = pool.count < POOL_MAX && !pool.stop;
+	if (ok) {
+		pool.queue[(pool.head + pool.count) % POOL_MAX] = r;
+		pool.count++;
+		pthread_cond_signal(&pool.cond);
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return ok;
+}
+
+static void pool_start(int n)
+{
+	pool.nthreads = n;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&pool.threads[i], NULL, pool_main, NULL) != 0)
+			fatal("cannot start worker thread");
+}
+
+/* Workers drain the queue before they stop, so every suspended connection is resumed. */
+static void pool_stop(void)
+{
+	pthread_mutex_lock(&pool.lock);
+	pool.stop = true;
+	pthread_cond_broadcast(&pool.cond);
+	pthread_mutex_unlock(&pool.lock);
+	for (int i = 0; i < pool.nthreads; i++)
+		pthread_join(pool.threads[i], NULL);
+}
+
+/* --- requests --- */
+
+static bool trust_proxy;
+
+static unsigned method_of(const char *m)
+{
+	static const struct {
+		const char *name;
+		unsigned m;
+	} t[] = {{"GET", M_GET}, {"HEAD", M_GET}, {"POST", M_POST}, {"PUT", M_PUT}, {"PATCH", M_PATCH},
+	    {"DELETE", M_DELETE}};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(m, t[i].name) == 0)
+			return t[i].m;
+	return 0;
+}
+
+static bool is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	return false;
+}
+
+static void set_client(struct req *r)
+{
+	char buf[INET6_ADDRSTRLEN] = "unknown";
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, sizeof(buf));
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, sizeof(buf));
+	r->client = arena_strdup(r->arena, buf);
+	if (!trust_proxy || sa == NULL || !is_loopback(sa))
+		return;
+	/* The proxy appends the address it saw last; earlier entries are the client's to forge. */
+	const char *xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (xff != NULL) {
+		const char *last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		while (*last == ' ')
+			last++;
+		unsigned char tmp[sizeof(struct in6_addr)];
+		if (inet_pton(AF_INET, last, tmp) == 1 || inet_pton(AF_INET6, last, tmp) == 1)
+			r->client = arena_strdup(r->arena, last);
+	}
+	const char *proto = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	r->https = proto != NULL && strcasecmp(proto, "https") == 0;
+}
+
+static struct req *req_new(struct MHD_Connection *c, const char *url, const char *method)
+{
+	struct arena *a = arena_new();
+	struct req *r = arena_alloc(a, sizeof(*r));
+	unsigned char id[8];
+	r->arena = a;
+	r->conn = c;
+	r->out_fd = -1;
+	r->path = arena_strdup(a, url);
+	r->method = method_of(method);
+	r->method_name = arena_strdup(a, method);
+	r->started_ns = clock_mono_ns();
+	randombytes_buf(id, sizeof(id));
+	sodium_bin2hex(r->rid, sizeof(r->rid), id, sizeof(id));
+	set_client(r);
+	return r;
+}
+
+static enum MHD_Result respond(struct req *r)
+{
+	struct MHD_Response *resp;
+	if (r->out_fd >= 0) {
+		resp = MHD_create_response_from_fd64(r->out_fd_size, r->out_fd);
+		r->out_fd = -1; /* libmicrohttpd closes it */
+	} else {
+		resp = MHD_create_response_from_buffer(r->out_len, r->out, MHD_RESPMEM_MUST_FREE);
+		r->out = NULL;
+	}
+	if (resp == NULL)
+		return MHD_NO;
+	reply_finish_headers(r);
+	if (r->out_type != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->out_type);
+	for (struct header *h = r->headers; h != NULL; h = h->next)
+		MHD_add_response_header(resp, h->name, h->value);
+	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Requests between their first call and completion. */
+static _Atomic int active;
+static int in_flight(void) { return active; }
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **ctx)
+{
+	(void)cls;
+	(void)version;
+	struct req *r = *ctx;
+	if (r == NULL) {
+		/* First call: headers only. Answering now would close the connection
+		 * (see DOMAIN.md), so only refusals are queued here. */
+		r = req_new(c, url, method);
+		*ctx = r;
+		active++;
+		int64_t len;
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (r->method == 0) {
+			r->path = arena_strdup(r->arena, url);
+			reply_problem(r, P_METHOD, "this method is not allowed");
+			return respond(r);
+		}
+		if (cl != NULL && (!parse_i64z(cl, 0, INT64_MAX, &len) || len > config_get(CFG_BODY_MAX))) {
+			reply_problem(r, P_TOO_LARGE, "the request body is larger than the server accepts");
+			return respond(r);
+		}
+		return MHD_YES;
+	}
+	if (r->deferred != NULL)
+		return respond(r); /* resumed after the pool did the work */
+	if (*upload_size != 0) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (r->too_large)
+			return MHD_YES;
+		if (r->upload_len + n > (size_t)config_get(CFG_BODY_MAX)) {
+			r->too_large = true; /* a chunked body that grew past the limit */
+			return MHD_YES;
+		}
+		if (r->upload_len + n + 1 > r->upload_cap) {
+			size_t cap = r->upload_cap ? r->upload_cap * 2 : 4096;
+			while (cap < r->upload_len + n + 1)
+				cap *= 2;
+			char *buf = arena_alloc(r->arena, cap);
+			if (r->upload_len)
+				memcpy(buf, r->upload, r->upload_len);
+			r->upload = buf;
+			r->upload_cap = cap;
+		}
+		memcpy(r->upload + r->upload_len, upload, n);
+		r->upload_len += n;
+		return MHD_YES;
+	}
+	if (r->too_large) {
+		reply_problem(r, P_TOO_LARGE, "the request body is larger than the server accepts");
+		return respond(r);
+	}
+	log_set_request(r->rid);
+	r->db = server_thread_db();
+	int64_t db0 = db_thread_ns();
+	dispatch(r);
+	r->db_ns += db_thread_ns() - db0;
+	db_rollback(r->db); /* a handler that failed half-way leaves nothing behind */
+	log_set_request(NULL);
+	if (r->deferred != NULL) {
+		MHD_suspend_connection(c);
+		if (!pool_push(r)) {
+			r->deferred = NULL;
+			reply_problem(r, P_UNAVAILABLE, "the server is busy; try again");
+			MHD_resume_connection(c);
+		}
+		return MHD_YES;
+	}
+	return respond(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	struct req *r = *ctx;
+	if (r == NULL)
+		return;
+	int64_t ns = clock_mono_ns() - r->started_ns;
+	if (r->status != 0) {
+		char path[256];
+		metrics_record(r->route, r->method_name, r->status, ns, r->db_ns);
+		log_info("rid=%s %s \"%s\" %d %lldus%s", r->rid, r->method_name, log_escape(path, sizeof(path), r->path),
+		    r->status, (long long)(ns / 1000), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+	}
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	free(r->out);
+	arena_free(r->arena);
+	*ctx = NULL;
+	active--;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512], esc[600];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("libmicrohttpd: %s", log_escape(esc, sizeof(esc), msg));
+}
+
+int server_run(const struct server_opts *o)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (inet_pton(AF_INET, o->host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(o->port);
+	} else if (inet_pton(AF_INET6, o->host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(o->port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		fatal("cannot listen on '%s': give a numeric address such as 127.0.0.1", o->host);
+	}
+	trust_proxy = o->trust_proxy;
+	int threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+
+	/* Signals go to the main thread only: block them before any thread starts. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	static_init(o->web);
+	routes_check();
+	for (const struct module *const *m = modules; *m != NULL; m++)
+		if ((*m)->init != NULL)
+			(*m)->init();
+	pool_start(threads < 16 ? threads : 16);
+	struct MHD_Daemon *d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)config_get(CFG_CONNECTIONS_MAX),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)config_get(CFG_CONNECTIONS_PER_IP),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)config_get(CFG_CONNECTION_TIMEOUT),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config_get(CFG_HEADER_MAX),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_END);
+	if (d == NULL)
+		fatal("cannot listen on %s:%u", o->host, o->port);
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port = info ? info->port : o->port;
+	if (strchr(o->host, ':') != NULL)
+		printf("listening on http://[%s]:%u\n", o->host, port);
+	else
+		printf("listening on http://%s:%u\n", o->host, port);
+	fflush(stdout);
+	scheduler_start();
+	jobs_start();
+
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	log_info("signal %d: finishing in-flight requests", sig);
+	MHD_quiesce_daemon(d); /* stop accepting */
+	pool_stop();           /* resume every suspended connection */
+	/* Let requests in flight finish; idle keep-alive connections are closed after. */
+	for (int i = 0; i < 100; i++) {
+		const union MHD_DaemonInfo *ci = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (ci == NULL || ci->num_connections == 0 || in_flight() == 0)
+			break;
+		usleep(50 * 1000);
+	}
+	scheduler_stop();
+	jobs_stop();
+	MHD_stop_daemon(d);    /* waits for the HTTP threads */
+	close_all_dbs();
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* doorstep: one binary, subcommands as in git. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/banned.h"
+
+const struct command commands[] = {
+	{"serve", cmd_serve,
+	    "serve --db PATH --listen HOST:PORT [--web DIR] [--threads N] [--trust-proxy] [--key PATH]"
+	    " [--log-level debug|info|warn] [--set NAME=VALUE]...",
+	    "Serve the API and the web app. With port 0 the first line on stdout names the port chosen.\n"
+	    "SIGTERM or SIGINT: stop accepting, finish requests in flight, checkpoint, exit 0."},
+	{"user add", cmd_user_add, "user add --db PATH --username NAME --role ROLE [--area CODE] [--display-name NAME] --password-stdin",
+	    "Create a user with a role over an area (default: the district), or give an existing user another role.\n"
+	    "The password is read from standard input. This is how the first administrator is made."},
+	{"audit verify", cmd_audit_verify, "audit verify --db PATH [--key PATH]",
+	    "Check the audit chain. Exit 0 intact, 1 tampered (naming the first bad entry), 2 unreadable."},
+	{"backup", cmd_backup, "backup --db PATH --out PATH [--key PATH]",
+	    "Write a consistent copy of the database, also while the server runs. Back the key file up separately."},
+	{"restore", cmd_restore, "restore --from PATH --db PATH [--key PATH]",
+	    "Replace the database with a backup after checking it (stop the server first)."},
+	{"migrate", cmd_migrate, "migrate --db PATH [--key PATH]",
+	    "Create the database if needed and apply pending migrations (a new database gets the default district)."},
+	{"areas load", cmd_areas_load, "areas load --db PATH FILE [--key PATH]",
+	    "Load or update areas from a file in the format of data/areas/420107.json."},
+	{"apikey add", cmd_apikey_add, "apikey add --db PATH --name NAME [--scope PERMISSION]... [--key PATH]",
+	    "Create an API token for an integration; prints the token alone on one line, once."},
+	{"apikey revoke", cmd_apikey_revoke, "apikey revoke --db PATH --id N [--key PATH]", "Revoke an API token."},
+	{NULL, NULL, NULL, NULL},
+};
+
+static void overview(FILE *out)
+{
+	fprintf(out, "Doorstep (家门口): community grassroots governance.\n\nUsage:\n");
+	for (const struct command *c = commands; c->name != NULL; c++)
+		fprintf(out, "  doorstep %s\n", c->usage);
+	fprintf(out, "\nRun 'doorstep COMMAND --help' for more on one command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		overview(stdout);
+		return 0;
+	}
+	for (const struct command *c = commands; c->name != NULL; c++) {
+		const char *space = strchr(c->name, ' ');
+		size_t first = space ? (size_t)(space - c->name) : strlen(c->name);
+		if (strlen(argv[1]) != first || strncmp(argv[1], c->name, first) != 0)
+			continue;
+		if (space == NULL)
+			return c->run(argc - 1, argv + 1);
+		if (argc >= 3 && strcmp(argv[2], space + 1) == 0)
+			return c->run(argc - 2, argv + 2);
+	}
+	fprintf(stderr, "doorstep: unknown command '%s'\n\n", argv[1]);
+	overview(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,234 @@
+#include "jobs.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/clock.h"
+#include "../core/config.h"
+#include "../core/log.h"
+#include "../http/internal.h"
+#include "../http/server.h"
+#include "../core/banned.h"
+
+struct job {
+	int64_t id;
+	struct db *db;
+};
+
+static pthread_t thread;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static bool stopping, started;
+
+static const struct job_kind *kind_find(const char *name)
+{
+	for (const struct module *const *m = modules; *m != NULL; m++)
+		for (const struct job_kind *k = (*m)->jobs; k != NULL && k->name != NULL; k++)
+			if (strcmp(k->name, name) == 0)
+				return k;
+	return NULL;
+}
+
+void job_progress(struct job *job, int64_t done, int64_t total)
+{
+	db_run(job->db, "UPDATE jobs SET progress = ?, total = ? WHERE id = ?", "iii", done, total, job->id);
+}
+
+void job_result(struct job *job, const char *type, const char *filename, const void *data, size_t n)
+{
+	db_run(job->db, "UPDATE jobs SET result = ?, result_type = ?, result_name = ? WHERE id = ?", "btti", data,
+	    n, type, filename, job->id);
+}
+
+/* Take the oldest queued job and run it; false when there is none. */
+static bool run_one(struct db *db)
+{
+	struct db_stmt *st = db_stmt(db, "SELECT id, kind, params FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1",
+	    NULL);
+	if (st == NULL || db_step(st) != DB_ROW) {
+		if (st)
+			db_reset(st);
+		return false;
+	}
+	struct job job = {db_int(st, 0), db};
+	char kind[64];
+	snprintf(kind, sizeof(kind), "%s", db_text(st, 1));
+	json_t *params = json_loads(db_text(st, 2), 0, NULL);
+	db_reset(st);
+	db_run(db, "UPDATE jobs SET state = 'running' WHERE id = ?", "i", job.id);
+	const struct job_kind *k = kind_find(kind);
+	bool ok = k != NULL && params != NULL && k->run(&job, db, params);
+	db_rollback(db);
+	json_decref(params);
+	db_run(db, "UPDATE jobs SET state = ?, finished_at = ?, error = ? WHERE id = ?", "titi", ok ? "done" : "failed",
+	    clock_now(), ok ? NULL : "the job could not be completed", job.id);
+	log_info("job %lld (%s) %s", (long long)job.id, kind, ok ? "done" : "failed");
+	return true;
+}
+
+static void *jobs_main(void *arg)
+{
+	(void)arg;
+	struct db *db = server_thread_db();
+	/* A job that was running when the process died starts again. */
+	db_run(db, "UPDATE jobs SET state = 'queued', progress = 0 WHERE state = 'running'", NULL);
+	pthread_mutex_lock(&lock);
+	while (!stopping) {
+		pthread_mutex_unlock(&lock);
+		while (run_one(db))
+			;
+		pthread_mutex_lock(&lock);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		if (!stopping)
+			pthread_cond_timedwait(&wake, &lock, &ts);
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+void jobs_start(void)
+{
+	if (pthread_create(&thread, NULL, jobs_main, NULL) != 0)
+		fatal("cannot start the job runner");
+	started = true;
+}
+
+void jobs_stop(void)
+{
+	if (!started)
+		return;
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+	pthread_join(thread, NULL);
+}
+
+static json_t *job_json(struct db_stmt *st)
+{
+	int64_t id = db_int(st, 0);
+	const char *state = db_text(st, 2);
+	bool has_file = strcmp(state, "done") == 0 && !db_null(st, 6);
+	return json_pack("{sI ss ss sI sI so so}", "id", (json_int_t)id, "kind", db_text(st, 1), "state", state,
+	    "progress", (json_int_t)db_int(st, 3), "total", (json_int_t)db_int(st, 4), "error",
+	    db_null(st, 5) ? json_null() : json_string(db_text(st, 5)), "download",
+	    has_file ? json_sprintf("/api/v1/jobs/%lld/result", (long long)id) : json_null());
+}
+
+#define JOB_COLUMNS "id, kind, state, progress, total, error, result_type"
+
+void reply_job(struct req *r, const char *kind, json_t *params)
+{
+	if (kind_find(kind) == NULL)
+		BUG("unknown job kind");
+	char *text = json_dumps(params, JSON_COMPACT);
+	json_decref(params);
+	int rc = db_run(r->db, "INSERT INTO jobs (kind, user_id, params, state, created_at) VALUES (?, ?, ?, 'queued', ?)",
+	    "titi", kind, r->user->id, text, clock_now());
+	free(text);
+	if (rc != DB_DONE) {
+		reply_db_error(r, rc);
+		return;
+	}
+	struct db_stmt *st = db_stmt(r->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", "i", db_last_id(r->db));
+	if (st == NULL || db_step(st) != DB_ROW) {
+		reply_problem(r, P_INTERNAL, NULL);
+		return;
+	}
+	json_t *job = job_json(st);
+	db_reset(st);
+	pthread_mutex_lock(&lock);
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+	reply_json(r, 202, job);
+}
+
+/* A job is visible to the user who started it only. */
+static void get_job(struct req *r)
+{
+	struct db_stmt *st = db_stmt(r->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ? AND user_id = ?", "ii",
+	    req_param_id(r, 0), r->user->id);
+	if (st == NULL || db_step(st) != DB_ROW) {
+		reply_problem(r, P_NOT_FOUND, "no such job");
+		return;
+	}
+	json_t *job = job_json(st);
+	db_reset(st);
+	reply_json(r, 200, job);
+}
+
+static void get_result(struct req *r)
+{
+	struct db_stmt *st = db_stmt(r->db,
+	    "SELECT result, result_type, result_name FROM jobs WHERE id = ? AND user_id = ? AND state = 'done'"
+	    " AND result IS NOT NULL", "ii", req_param_id(r, 0), r->user->id);
+	if (st == NULL || db_step(st) != DB_ROW) {
+		reply_problem(r, P_NOT_FOUND, "no such result");
+		return;
+	}
+	size_t n;
+	const void *data = db_blob(st, 0, &n);
+	reply_bytes(r, 200, arena_strdup(r->arena, db_text(st, 1)), data, n, arena_strdup(r->arena, db_text(st, 2)));
+	db_reset(st);
+}
+
+static void purge(struct db *db, int64_t now)
+{
+	db_run(db, "DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?", "i",
+	    now - config_get(CFG_JOB_RESULT_TTL));
+}
+
+static const char *const job_states[] = {"queued", "running", "done", "failed", NULL};
+
+static const struct field job_fields[] = {
+	{"id", T_INT, F_REQUIRED},
+	{"kind", T_STRING, F_REQUIRED},
+	{"state", T_ENUM, F_REQUIRED, .values = job_states},
+	{"progress", T_INT, F_REQUIRED},
+	{"total", T_INT, F_REQUIRED},
+	{"error", T_STRING, F_REQUIRED | F_NULLABLE},
+	{"download", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "where to fetch the result once done"},
+	{NULL},
+};
+const struct field job_schema = {NULL, T_OBJECT, 0, .fields = job_fields};
+
+static const struct route routes[] = {
+	{M_GET, "/api/v1/jobs/{id}", "me", 0, NULL, NULL, 200, &job_schema, get_job, "A job's progress"},
+	{M_GET, "/api/v1/jobs/{id}/result", "me", R_RAW, NULL, NULL, 200, NULL, get_result, "A finished job's file"},
+	{0},
+};
+
+static const struct periodic periodic[] = {
+	{"jobs.purge", 3600, purge},
+	{NULL},
+};
+
+static const struct migration migrations[] = {
+	{1, "CREATE TABLE jobs ("
+	    " id INTEGER PRIMARY KEY,"
+	    " kind TEXT NOT NULL,"
+	    " user_id INTEGER NOT NULL REFERENCES users (id),"
+	    " params TEXT NOT NULL,"
+	    " state TEXT NOT NULL,"
+	    " progress INTEGER NOT NULL DEFAULT 0,"
+	    " total INTEGER NOT NULL DEFAULT 0,"
+	    " error TEXT,"
+	    " result BLOB,"
+	    " result_type TEXT,"
+	    " result_name TEXT,"
+	    " created_at INTEGER NOT NULL,"
+	    " finished_at INTEGER);"
+	    "CREATE INDEX jobs_state ON jobs (state, id);"},
+	{0},
+};
+
+const struct module jobs_module = {
+	.name = "jobs",
+	.migrations = migrations,
+	.routes = routes,
+	.periodic = periodic,
+};

@@ -1,0 +1,106 @@
+/* The storage interface modules use. Portable SQL only: `?` placeholders,
+ * timestamps as INTEGER UTC seconds, money as INTEGER fen. A driver (sqlite.c now,
+ * PostgreSQL later) implements struct db_driver; nothing outside src/store sees it. */
+#ifndef DOORSTEP_DB_H
+#define DOORSTEP_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct db_stmt;
+
+enum db_rc {
+	DB_OK = 0,
+	DB_ROW,        /* step: a row is ready */
+	DB_DONE,       /* step: no more rows */
+	DB_CONSTRAINT, /* a UNIQUE, FOREIGN KEY or CHECK constraint failed */
+	DB_BUSY,       /* the lock could not be had within the busy timeout */
+	DB_ERROR,
+};
+
+/* Open (creating if asked) the database at path; NULL with a message in err on failure. */
+struct db *db_open(const char *path, bool create, char *err, size_t errn);
+/* Finalize cached statements and close. NULL is allowed. */
+void db_close(struct db *db);
+/* Whether a database file exists at path. */
+bool db_exists(const char *path);
+
+/* Run one or more statements without parameters (migrations). */
+int db_exec(struct db *db, const char *sql);
+/* A prepared statement from this connection's cache, reset and with bindings
+ * cleared; bind with the fmt letters: i int64_t, t const char * (NULL binds NULL),
+ * b (const void *, size_t) blob, n NULL. NULL on a prepare or bind error (logged). */
+struct db_stmt *db_stmt(struct db *db, const char *sql, const char *fmt, ...);
+/* A cached statement without bindings, for SQL built at run time; bind by 1-based index. */
+struct db_stmt *db_prepare(struct db *db, const char *sql);
+int db_bind_int(struct db_stmt *st, int idx, int64_t v);
+int db_bind_text(struct db_stmt *st, int idx, const char *s);
+/* Advance: DB_ROW, DB_DONE, DB_CONSTRAINT, DB_BUSY or DB_ERROR. */
+int db_step(struct db_stmt *st);
+/* Bind, step once and reset: DB_DONE (or DB_ROW) on success, else the error. */
+int db_run(struct db *db, const char *sql, const char *fmt, ...);
+/* Release the statement's cursor so it can be reused; done automatically by db_stmt. */
+void db_reset(struct db_stmt *st);
+
+int64_t db_int(struct db_stmt *st, int col);
+/* Text of a column, valid until the next step or reset; NULL for SQL NULL. */
+const char *db_text(struct db_stmt *st, int col);
+const void *db_blob(struct db_stmt *st, int col, size_t *n);
+bool db_null(struct db_stmt *st, int col);
+
+/* The id of the last inserted row and the rows changed by the last statement. */
+int64_t db_last_id(struct db *db);
+int64_t db_changes(struct db *db);
+
+/* Write transactions take the write lock at once (BEGIN IMMEDIATE). */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+/* Whether a transaction is open on this connection. */
+bool db_in_tx(struct db *db);
+/* Roll back if a transaction is open; safe to call twice. */
+void db_rollback(struct db *db);
+
+/* A consistent copy of the whole database at out_path (works while others write). */
+int db_backup(struct db *db, const char *out_path);
+/* Replace this database's content with the one at from_path. */
+int db_restore(struct db *db, const char *from_path);
+/* Run the engine's integrity check; true if sound. */
+bool db_integrity(struct db *db);
+/* Flush the write-ahead log into the main file (at shutdown). */
+void db_checkpoint(struct db *db);
+/* Nanoseconds this thread spent in the database so far (for /metrics). */
+int64_t db_thread_ns(void);
+
+/* The driver interface. */
+struct db_driver {
+	const char *name;
+	void *(*open)(const char *path, bool create, char *err, size_t errn);
+	void (*close)(void *conn);
+	int (*exec)(void *conn, const char *sql);
+	void *(*prepare)(void *conn, const char *sql);
+	void (*finalize)(void *stmt);
+	int (*bind_int)(void *stmt, int idx, int64_t v);
+	int (*bind_text)(void *stmt, int idx, const char *s);
+	int (*bind_blob)(void *stmt, int idx, const void *p, size_t n);
+	int (*bind_null)(void *stmt, int idx);
+	int (*step)(void *stmt);
+	void (*reset)(void *stmt);
+	int64_t (*col_int)(void *stmt, int col);
+	const char *(*col_text)(void *stmt, int col);
+	const void *(*col_blob)(void *stmt, int col, size_t *n);
+	bool (*col_null)(void *stmt, int col);
+	int64_t (*last_id)(void *conn);
+	int64_t (*changes)(void *conn);
+	const char *begin_sql; /* statement that starts a write transaction */
+	int (*backup)(void *conn, const char *out_path);
+	int (*restore)(void *conn, const char *from_path);
+	bool (*integrity)(void *conn);
+	void (*checkpoint)(void *conn);
+	const char *(*errmsg)(void *conn);
+};
+
+extern const struct db_driver db_sqlite_driver;
+
+#endif

@@ -1,0 +1,182 @@
+/* The SQLite driver: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE,
+ * synchronous=FULL unless configured otherwise. One connection per thread. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/config.h"
+#include "../core/log.h"
+#include "db.h"
+#include "../core/banned.h"
+
+static int map_rc(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+		return DB_OK;
+	case SQLITE_ROW:
+		return DB_ROW;
+	case SQLITE_DONE:
+		return DB_DONE;
+	case SQLITE_CONSTRAINT:
+		return DB_CONSTRAINT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DB_BUSY;
+	default:
+		return DB_ERROR;
+	}
+}
+
+static void *sq_open(const char *path, bool create, char *err, size_t errn)
+{
+	sqlite3 *h = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &h, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errn, "cannot open database %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+		sqlite3_close(h);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(h, 0);
+	sqlite3_busy_timeout(h, (int)config_get(CFG_SQLITE_BUSY_TIMEOUT));
+	char pragmas[256];
+	snprintf(pragmas, sizeof(pragmas),
+	    "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
+	    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
+	    config_get(CFG_SQLITE_SYNCHRONOUS) == 2 ? "FULL" : "NORMAL");
+	char *msg = NULL;
+	if (sqlite3_exec(h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errn, "cannot use database %s: %s", path, msg ? msg : "?");
+		sqlite3_free(msg);
+		sqlite3_close(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void sq_close(void *c) { sqlite3_close_v2(c); }
+
+static int sq_exec(void *c, const char *sql)
+{
+	return map_rc(sqlite3_exec(c, sql, NULL, NULL, NULL));
+}
+
+static void *sq_prepare(void *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(c, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+static void sq_finalize(void *s) { sqlite3_finalize(s); }
+static int sq_bind_int(void *s, int i, int64_t v) { return map_rc(sqlite3_bind_int64(s, i, v)); }
+static int sq_bind_text(void *s, int i, const char *t)
+{
+	return map_rc(sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT));
+}
+static int sq_bind_blob(void *s, int i, const void *p, size_t n)
+{
+	return map_rc(sqlite3_bind_blob64(s, i, p, n, SQLITE_TRANSIENT));
+}
+static int sq_bind_null(void *s, int i) { return map_rc(sqlite3_bind_null(s, i)); }
+static int sq_step(void *s) { return map_rc(sqlite3_step(s)); }
+static void sq_reset(void *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+static int64_t sq_col_int(void *s, int c) { return sqlite3_column_int64(s, c); }
+static const char *sq_col_text(void *s, int c) { return (const char *)sqlite3_column_text(s, c); }
+static const void *sq_col_blob(void *s, int c, size_t *n)
+{
+	const void *p = sqlite3_column_blob(s, c);
+	*n = (size_t)sqlite3_column_bytes(s, c);
+	return p;
+}
+static bool sq_col_null(void *s, int c) { return sqlite3_column_type(s, c) == SQLITE_NULL; }
+static int64_t sq_last_id(void *c) { return sqlite3_last_insert_rowid(c); }
+static int64_t sq_changes(void *c) { return sqlite3_changes64(c); }
+static const char *sq_errmsg(void *c) { return sqlite3_errmsg(c); }
+
+/* Copy all pages between two connections with the online backup API, which
+ * gives a consistent snapshot even while other connections write. */
+static int copy_db(sqlite3 *from, sqlite3 *to)
+{
+	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+	if (b == NULL)
+		return DB_ERROR;
+	int rc;
+	while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		sqlite3_sleep(5);
+	sqlite3_backup_finish(b);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+static int sq_backup(void *c, const char *out)
+{
+	sqlite3 *dst = NULL;
+	if (sqlite3_open_v2(out, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		sqlite3_close(dst);
+		return DB_ERROR;
+	}
+	int rc = copy_db(c, dst);
+	/* A backup is one self-contained file, not a WAL pair. */
+	if (rc == DB_OK && sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
+		rc = DB_ERROR;
+	sqlite3_close(dst);
+	return rc;
+}
+
+static int sq_restore(void *c, const char *from)
+{
+	sqlite3 *src = NULL;
+	if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(src);
+		return DB_ERROR;
+	}
+	int rc = copy_db(src, c);
+	sqlite3_close(src);
+	return rc;
+}
+
+static bool sq_integrity(void *c)
+{
+	sqlite3_stmt *st;
+	bool ok = false;
+	if (sqlite3_prepare_v2(c, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static void sq_checkpoint(void *c) { sqlite3_wal_checkpoint_v2(c, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL); }
+
+const struct db_driver db_sqlite_driver = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.prepare = sq_prepare,
+	.finalize = sq_finalize,
+	.bind_int = sq_bind_int,
+	.bind_text = sq_bind_text,
+	.bind_blob = sq_bind_blob,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.reset = sq_reset,
+	.col_int = sq_col_int,
+	.col_text = sq_col_text,
+	.col_blob = sq_col_blob,
+	.col_null = sq_col_null,
+	.last_id = sq_last_id,
+	.changes = sq_changes,
+	.begin_sql = "BEGIN IMMEDIATE",
+	.backup = sq_backup,
+	.restore = sq_restore,
+	.integrity = sq_integrity,
+	.checkpoint = sq_checkpoint,
+	.errmsg = sq_errmsg,
+};
