@@ -142,9 +142,9 @@ bool migrate_all(struct db *db)
 		return false;
 	for (const struct module *const *m = modules; *m != NULL; m++) {
 		for (const struct migration *mg = (*m)->migrations; mg != NULL && mg->version != 0; mg++) {
-			struct db_stmt *st = db_stmt(db,
-			    "SELECT 1 FROM schema_migrations WHERE module = ? AND version = ?", "ti", (*m)->name,
-			    (int64_t)mg->version);
+			struct db_stmt *st =
+			    db_stmt(db, "SELECT 1 FROM schema_migrations WHERE module = ? AND version = ?", "ti",
+			        (*m)->name, (int64_t)mg->version);
 			if (st == NULL)
 				return false;
 			int rc = db_step(st);

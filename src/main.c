@@ -6,28 +6,29 @@
 #include "core/banned.h"
 
 const struct command commands[] = {
-	{"serve", cmd_serve,
-	    "serve --db PATH --listen HOST:PORT [--web DIR] [--threads N] [--trust-proxy] [--key PATH]"
-	    " [--log-level debug|info|warn] [--set NAME=VALUE]...",
-	    "Serve the API and the web app. With port 0 the first line on stdout names the port chosen.\n"
-	    "SIGTERM or SIGINT: stop accepting, finish requests in flight, checkpoint, exit 0."},
-	{"user add", cmd_user_add, "user add --db PATH --username NAME --role ROLE [--area CODE] [--display-name NAME] --password-stdin",
-	    "Create a user with a role over an area (default: the district), or give an existing user another role.\n"
-	    "The password is read from standard input. This is how the first administrator is made."},
-	{"audit verify", cmd_audit_verify, "audit verify --db PATH [--key PATH]",
-	    "Check the audit chain. Exit 0 intact, 1 tampered (naming the first bad entry), 2 unreadable."},
-	{"backup", cmd_backup, "backup --db PATH --out PATH [--key PATH]",
-	    "Write a consistent copy of the database, also while the server runs. Back the key file up separately."},
-	{"restore", cmd_restore, "restore --from PATH --db PATH [--key PATH]",
-	    "Replace the database with a backup after checking it (stop the server first)."},
-	{"migrate", cmd_migrate, "migrate --db PATH [--key PATH]",
-	    "Create the database if needed and apply pending migrations (a new database gets the default district)."},
-	{"areas load", cmd_areas_load, "areas load --db PATH FILE [--key PATH]",
-	    "Load or update areas from a file in the format of data/areas/420107.json."},
-	{"apikey add", cmd_apikey_add, "apikey add --db PATH --name NAME [--scope PERMISSION]... [--key PATH]",
-	    "Create an API token for an integration; prints the token alone on one line, once."},
-	{"apikey revoke", cmd_apikey_revoke, "apikey revoke --db PATH --id N [--key PATH]", "Revoke an API token."},
-	{NULL, NULL, NULL, NULL},
+    {"serve", cmd_serve,
+        "serve --db PATH --listen HOST:PORT [--web DIR] [--threads N] [--trust-proxy] [--key PATH]"
+        " [--log-level debug|info|warn] [--set NAME=VALUE]...",
+        "Serve the API and the web app. With port 0 the first line on stdout names the port chosen.\n"
+        "SIGTERM or SIGINT: stop accepting, finish requests in flight, checkpoint, exit 0."},
+    {"user add", cmd_user_add,
+        "user add --db PATH --username NAME --role ROLE [--area CODE] [--display-name NAME] --password-stdin",
+        "Create a user with a role over an area (default: the district), or give an existing user another role.\n"
+        "The password is read from standard input. This is how the first administrator is made."},
+    {"audit verify", cmd_audit_verify, "audit verify --db PATH [--key PATH]",
+        "Check the audit chain. Exit 0 intact, 1 tampered (naming the first bad entry), 2 unreadable."},
+    {"backup", cmd_backup, "backup --db PATH --out PATH [--key PATH]",
+        "Write a consistent copy of the database, also while the server runs. Back the key file up separately."},
+    {"restore", cmd_restore, "restore --from PATH --db PATH [--key PATH]",
+        "Replace the database with a backup after checking it (stop the server first)."},
+    {"migrate", cmd_migrate, "migrate --db PATH [--key PATH]",
+        "Create the database if needed and apply pending migrations (a new database gets the default district)."},
+    {"areas load", cmd_areas_load, "areas load --db PATH FILE [--key PATH]",
+        "Load or update areas from a file in the format of data/areas/420107.json."},
+    {"apikey add", cmd_apikey_add, "apikey add --db PATH --name NAME [--scope PERMISSION]... [--key PATH]",
+        "Create an API token for an integration; prints the token alone on one line, once."},
+    {"apikey revoke", cmd_apikey_revoke, "apikey revoke --db PATH --id N [--key PATH]", "Revoke an API token."},
+    {NULL, NULL, NULL, NULL},
 };
 
 static void overview(FILE *out)

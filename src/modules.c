@@ -6,11 +6,11 @@
 #include "platform/platform.h"
 
 const struct module *const modules[] = {
-	&system_module,
-	&areas_module,
-	&accounts_module,
-	&users_module,
-	&audit_module,
-	&jobs_module,
-	NULL,
+    &system_module,
+    &areas_module,
+    &accounts_module,
+    &users_module,
+    &audit_module,
+    &jobs_module,
+    NULL,
 };

@@ -92,13 +92,15 @@ int audit_append(struct db *db, int64_t user_id, const char *username, const cha
 	entry_mac(prev, id, now, user_id, username, client, action, object, oc, reason, mac);
 	rc = db_run(db,
 	    "INSERT INTO audit_log (id, time, user_id, username, client, action, object, outcome, reason, hash)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "iiittttttb", id, now, user_id, username, client, action,
-	    object, oc, reason, mac, sizeof(mac));
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "iiittttttb", id, now, user_id, username, client, action, object, oc, reason, mac, sizeof(mac));
 	if (rc == DB_DONE) {
 		char mark[65];
 		head_mark(id, mark);
-		rc = db_run(db, "INSERT INTO meta (key, value) VALUES ('audit_head', ?)"
-		                " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "t", mark);
+		rc = db_run(db,
+		    "INSERT INTO meta (key, value) VALUES ('audit_head', ?)"
+		    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		    "t", mark);
 	}
 	rc = rc == DB_DONE ? DB_OK : rc;
 out:
@@ -113,8 +115,8 @@ out:
 	return rc;
 }
 
-void audit_request(struct req *r, const char *action, const char *object, enum audit_outcome outcome,
-    const char *reason)
+void audit_request(
+    struct req *r, const char *action, const char *object, enum audit_outcome outcome, const char *reason)
 {
 	struct user *u = req_user(r);
 	audit_append(req_db(r), u ? u->id : 0, u ? u->username : NULL, req_client(r), action, object, outcome, reason);
@@ -123,8 +125,8 @@ void audit_request(struct req *r, const char *action, const char *object, enum a
 int audit_request_rc(struct req *r, const char *action, const char *object, const char *reason)
 {
 	struct user *u = req_user(r);
-	return audit_append(req_db(r), u ? u->id : 0, u ? u->username : NULL, req_client(r), action, object,
-	    AUDIT_SUCCESS, reason);
+	return audit_append(
+	    req_db(r), u ? u->id : 0, u ? u->username : NULL, req_client(r), action, object, AUDIT_SUCCESS, reason);
 }
 
 int audit_verify(struct db *db, int64_t *bad_id)
@@ -133,7 +135,8 @@ int audit_verify(struct db *db, int64_t *bad_id)
 	int64_t expect = 1;
 	struct db_stmt *st = db_stmt(db,
 	    "SELECT id, time, user_id, username, client, action, object, outcome, reason, hash"
-	    " FROM audit_log ORDER BY id", NULL);
+	    " FROM audit_log ORDER BY id",
+	    NULL);
 	if (st == NULL)
 		return 2;
 	int rc;

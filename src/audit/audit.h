@@ -18,8 +18,8 @@ void audit_set_key(const unsigned char key[32]);
 int audit_append(struct db *db, int64_t user_id, const char *username, const char *client, const char *action,
     const char *object, enum audit_outcome outcome, const char *reason);
 /* Append an entry for the caller of r. */
-void audit_request(struct req *r, const char *action, const char *object, enum audit_outcome outcome,
-    const char *reason);
+void audit_request(
+    struct req *r, const char *action, const char *object, enum audit_outcome outcome, const char *reason);
 /* A successful change by the caller of r, inside the caller's transaction: DB_OK or the error. */
 int audit_request_rc(struct req *r, const char *action, const char *object, const char *reason);
 /* Check the whole chain: 0 intact, 1 broken (bad_id names the first bad entry), 2 unreadable. */

@@ -15,10 +15,7 @@ extern const size_t common_passwords_txt_len;
 static char **common;
 static size_t ncommon;
 
-static int cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 void password_init(void)
 {
@@ -98,7 +95,4 @@ bool password_hash(const char *pw, char *out, size_t n)
 	return crypto_pwhash_str_alg(out, pw, strlen(pw), PW_OPS, PW_MEM, crypto_pwhash_ALG_ARGON2ID13) == 0;
 }
 
-bool password_verify(const char *hash, const char *pw)
-{
-	return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
-}
+bool password_verify(const char *hash, const char *pw) { return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0; }

@@ -14,29 +14,29 @@
 #define STAFF "me", "areas.read"
 
 const struct role_def role_table[] = {
-	{"sysadmin", "系统管理员", "System administrator", PERMS("me", "areas.read", "apikeys.manage")},
-	{"secadmin", "安全管理员", "Security administrator", PERMS("me", "areas.read", "users.manage")},
-	{"auditor", "审计员", "Auditor", PERMS("me", "audit.read")},
-	{"district_admin", "区级管理员", "District administrator", PERMS(STAFF)},
-	{"street_admin", "街道管理员", "Street administrator", PERMS(STAFF)},
-	{"community_staff", "社区工作人员", "Community staff", PERMS(STAFF)},
-	{"grid_worker", "网格员", "Grid worker", PERMS(STAFF)},
-	{"doorknocker", "敲门组成员", "Door-knock team member", PERMS(STAFF)},
-	{"cadre", "下沉干部", "Seconded cadre", PERMS(STAFF)},
-	{"partner_liaison", "共建单位联络员", "Partner-unit liaison", PERMS(STAFF)},
-	{"mediator", "调解员", "Mediator", PERMS(STAFF)},
-	{"lawyer", "律师", "Lawyer", PERMS(STAFF)},
-	{"teacher", "四点半学校教师", "4:30 School teacher", PERMS(STAFF)},
-	{"canteen_staff", "食堂工作人员", "Canteen staff", PERMS(STAFF)},
-	{"courier", "社区外卖员", "Community courier", PERMS(STAFF)},
-	{"resident", "居民", "Resident", PERMS("me")},
-	{NULL, NULL, NULL, NULL},
+    {"sysadmin", "系统管理员", "System administrator", PERMS("me", "areas.read", "apikeys.manage")},
+    {"secadmin", "安全管理员", "Security administrator", PERMS("me", "areas.read", "users.manage")},
+    {"auditor", "审计员", "Auditor", PERMS("me", "audit.read")},
+    {"district_admin", "区级管理员", "District administrator", PERMS(STAFF)},
+    {"street_admin", "街道管理员", "Street administrator", PERMS(STAFF)},
+    {"community_staff", "社区工作人员", "Community staff", PERMS(STAFF)},
+    {"grid_worker", "网格员", "Grid worker", PERMS(STAFF)},
+    {"doorknocker", "敲门组成员", "Door-knock team member", PERMS(STAFF)},
+    {"cadre", "下沉干部", "Seconded cadre", PERMS(STAFF)},
+    {"partner_liaison", "共建单位联络员", "Partner-unit liaison", PERMS(STAFF)},
+    {"mediator", "调解员", "Mediator", PERMS(STAFF)},
+    {"lawyer", "律师", "Lawyer", PERMS(STAFF)},
+    {"teacher", "四点半学校教师", "4:30 School teacher", PERMS(STAFF)},
+    {"canteen_staff", "食堂工作人员", "Canteen staff", PERMS(STAFF)},
+    {"courier", "社区外卖员", "Community courier", PERMS(STAFF)},
+    {"resident", "居民", "Resident", PERMS("me")},
+    {NULL, NULL, NULL, NULL},
 };
 
 /* The identifiers alone, for validating and describing role fields. */
-const char *const role_ids[] = {"sysadmin", "secadmin", "auditor", "district_admin", "street_admin",
-	"community_staff", "grid_worker", "doorknocker", "cadre", "partner_liaison", "mediator", "lawyer", "teacher",
-	"canteen_staff", "courier", "resident", NULL};
+const char *const role_ids[] = {"sysadmin", "secadmin", "auditor", "district_admin", "street_admin", "community_staff",
+    "grid_worker", "doorknocker", "cadre", "partner_liaison", "mediator", "lawyer", "teacher", "canteen_staff",
+    "courier", "resident", NULL};
 
 const struct role_def *role_find(const char *id)
 {
@@ -94,10 +94,7 @@ bool user_can(const struct user *u, const char *perm)
 	return false;
 }
 
-static bool under(const char *code, const char *root)
-{
-	return strncmp(code, root, strlen(root)) == 0;
-}
+static bool under(const char *code, const char *root) { return strncmp(code, root, strlen(root)) == 0; }
 
 bool user_covers(const struct user *u, const char *perm, const char *code)
 {
@@ -124,8 +121,8 @@ const char **user_scope(struct arena *a, const struct user *u, const char *perm,
 		bool covered = false;
 		for (int k = 0; k < u->nroles && !covered; k++)
 			covered = k != i && role_grants(u->roles[k].role, perm) &&
-			    under(u->roles[i].area_code, u->roles[k].area_code) &&
-			    (strcmp(u->roles[i].area_code, u->roles[k].area_code) != 0 || k < i);
+			          under(u->roles[i].area_code, u->roles[k].area_code) &&
+			          (strcmp(u->roles[i].area_code, u->roles[k].area_code) != 0 || k < i);
 		if (!covered)
 			codes[(*n)++] = u->roles[i].area_code;
 	}
@@ -179,8 +176,9 @@ json_t *user_roles_json(const struct user *u)
 {
 	json_t *out = json_array();
 	for (int i = 0; i < u->nroles; i++)
-		json_array_append_new(out, json_pack("{sI ss ss ss}", "id", (json_int_t)u->roles[i].id, "role",
-		    u->roles[i].role, "area_code", u->roles[i].area_code, "area_name", u->roles[i].area_name));
+		json_array_append_new(
+		    out, json_pack("{sI ss ss ss}", "id", (json_int_t)u->roles[i].id, "role", u->roles[i].role,
+		             "area_code", u->roles[i].area_code, "area_name", u->roles[i].area_name));
 	return out;
 }
 
@@ -188,7 +186,8 @@ struct user *user_load(struct arena *a, struct db *db, int64_t id)
 {
 	struct db_stmt *st = db_stmt(db,
 	    "SELECT username, display_name, must_change_password, password_changed_at FROM users"
-	    " WHERE id = ? AND active = 1", "i", id);
+	    " WHERE id = ? AND active = 1",
+	    "i", id);
 	if (st == NULL || db_step(st) != DB_ROW)
 		return NULL;
 	struct user *u = arena_alloc(a, sizeof(*u));
@@ -201,7 +200,8 @@ struct user *user_load(struct arena *a, struct db *db, int64_t id)
 
 	st = db_stmt(db,
 	    "SELECT r.id, r.role, r.area_code, a.short_name FROM role_assignments r"
-	    " JOIN areas a ON a.code = r.area_code WHERE r.user_id = ? ORDER BY r.id", "i", id);
+	    " JOIN areas a ON a.code = r.area_code WHERE r.user_id = ? ORDER BY r.id",
+	    "i", id);
 	if (st == NULL)
 		return NULL;
 	int cap = 4;

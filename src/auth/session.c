@@ -35,7 +35,8 @@ int session_create(struct db *db, int64_t user_id, const char *client, char toke
 	int64_t now = clock_now();
 	int rc = db_run(db,
 	    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, client)"
-	    " VALUES (?, ?, ?, ?, ?, ?)", "bitiit", hash, sizeof(hash), user_id, csrf, now, now, client);
+	    " VALUES (?, ?, ?, ?, ?, ?)",
+	    "bitiit", hash, sizeof(hash), user_id, csrf, now, now, client);
 	return rc == DB_DONE ? DB_OK : rc;
 }
 
@@ -55,9 +56,9 @@ struct user *session_lookup(struct arena *a, struct db *db, const char *token)
 		return NULL;
 	unsigned char hash[32];
 	token_hash(token, hash);
-	struct db_stmt *st = db_stmt(db,
-	    "SELECT user_id, csrf_token, created_at, last_seen FROM sessions WHERE token_hash = ?", "b", hash,
-	    sizeof(hash));
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT user_id, csrf_token, created_at, last_seen FROM sessions WHERE token_hash = ?", "b",
+	        hash, sizeof(hash));
 	if (st == NULL || db_step(st) != DB_ROW)
 		return NULL;
 	int64_t user_id = db_int(st, 0), created = db_int(st, 2), seen = db_int(st, 3);
@@ -87,8 +88,8 @@ void session_end(struct db *db, const unsigned char hash[32])
 void session_end_all(struct db *db, int64_t user_id, const unsigned char *keep)
 {
 	if (keep != NULL)
-		db_run(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", "ib", user_id, keep,
-		    (size_t)32);
+		db_run(
+		    db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", "ib", user_id, keep, (size_t)32);
 	else
 		db_run(db, "DELETE FROM sessions WHERE user_id = ?", "i", user_id);
 }
@@ -104,8 +105,8 @@ int apitoken_create(struct db *db, const char *name, const char *scopes, char ou
 	unsigned char hash[32];
 	random_hex(out, 32);
 	token_hash(out, hash);
-	int rc = db_run(db, "INSERT INTO api_tokens (name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?)",
-	    "tbti", name, hash, sizeof(hash), scopes, clock_now());
+	int rc = db_run(db, "INSERT INTO api_tokens (name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?)", "tbti",
+	    name, hash, sizeof(hash), scopes, clock_now());
 	if (rc != DB_DONE)
 		return rc;
 	*id = db_last_id(db);
@@ -118,9 +119,9 @@ struct user *apitoken_lookup(struct arena *a, struct db *db, const char *token)
 		return NULL;
 	unsigned char hash[32];
 	token_hash(token, hash);
-	struct db_stmt *st = db_stmt(db,
-	    "SELECT id, name, scopes FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", "b", hash,
-	    sizeof(hash));
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT id, name, scopes FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", "b",
+	        hash, sizeof(hash));
 	if (st == NULL || db_step(st) != DB_ROW)
 		return NULL;
 	struct user *u = arena_alloc(a, sizeof(*u));

@@ -51,10 +51,14 @@ struct db_opts {
 static int parse_db_opts(const char *cmd, int argc, char **argv, struct db_opts *o, int *rest)
 {
 	static const struct option longs[] = {
-		{"db", required_argument, NULL, 'd'}, {"key", required_argument, NULL, 'k'},
-		{"out", required_argument, NULL, 'o'}, {"from", required_argument, NULL, 'f'},
-		{"name", required_argument, NULL, 'n'}, {"scope", required_argument, NULL, 's'},
-		{"id", required_argument, NULL, 'i'}, {NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"scope", required_argument, NULL, 's'},
+	    {"id", required_argument, NULL, 'i'},
+	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	optind = 1;
@@ -62,12 +66,24 @@ static int parse_db_opts(const char *cmd, int argc, char **argv, struct db_opts 
 	int c;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
-		case 'd': o->db = optarg; break;
-		case 'k': o->key = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'f': o->from = optarg; break;
-		case 'n': o->name = optarg; break;
-		case 'i': o->id = optarg; break;
+		case 'd':
+			o->db = optarg;
+			break;
+		case 'k':
+			o->key = optarg;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'f':
+			o->from = optarg;
+			break;
+		case 'n':
+			o->name = optarg;
+			break;
+		case 'i':
+			o->id = optarg;
+			break;
 		case 's':
 			if (o->nscopes == 32)
 				return usage(cmd);
@@ -231,7 +247,8 @@ int cmd_restore(int argc, char **argv)
 		audit_append(db, 0, "cli", "local", "restore", o.from, AUDIT_SUCCESS, NULL);
 	db_close(db);
 	if (chain != 0) {
-		fprintf(stderr, "doorstep: restored, but the audit chain does not verify (entry %lld)\n", (long long)bad);
+		fprintf(
+		    stderr, "doorstep: restored, but the audit chain does not verify (entry %lld)\n", (long long)bad);
 		return 1;
 	}
 	printf("restored %s from %s\n", o.db, o.from);
@@ -289,7 +306,8 @@ int cmd_apikey_revoke(int argc, char **argv)
 	if (rest != argc || !parse_i64z(o.id, 1, INT64_MAX, &id))
 		return usage("apikey revoke");
 	struct db *db = app_open(o.db, o.key);
-	rc = db_run(db, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", "ii", clock_now(), id);
+	rc = db_run(
+	    db, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", "ii", clock_now(), id);
 	bool changed = rc == DB_DONE && db_changes(db) == 1;
 	if (changed)
 		audit_append(db, 0, "cli", "local", "apitoken.revoke", o.id, AUDIT_SUCCESS, NULL);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../app.h"
+#include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/config.h"
 #include "../core/log.h"
@@ -15,11 +16,15 @@
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"db", required_argument, NULL, 'd'}, {"key", required_argument, NULL, 'k'},
-		{"listen", required_argument, NULL, 'l'}, {"web", required_argument, NULL, 'w'},
-		{"threads", required_argument, NULL, 't'}, {"trust-proxy", no_argument, NULL, 'p'},
-		{"set", required_argument, NULL, 's'}, {"log-level", required_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"web", required_argument, NULL, 'w'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"trust-proxy", no_argument, NULL, 'p'},
+	    {"set", required_argument, NULL, 's'},
+	    {"log-level", required_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db_path = NULL, *key = NULL, *listen = NULL;
 	struct server_opts o = {0};
@@ -33,11 +38,21 @@ int cmd_serve(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
-		case 'd': db_path = optarg; break;
-		case 'k': key = optarg; break;
-		case 'l': listen = optarg; break;
-		case 'w': o.web = optarg; break;
-		case 'p': o.trust_proxy = true; break;
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'w':
+			o.web = optarg;
+			break;
+		case 'p':
+			o.trust_proxy = true;
+			break;
 		case 't':
 			if (!parse_i64z(optarg, 1, 64, &n))
 				return usage("serve");
@@ -80,6 +95,16 @@ int cmd_serve(int argc, char **argv)
 	o.host = host;
 	o.port = (uint16_t)n;
 	password_init();
-	db_close(app_open(db_path, key));
+	struct db *db = app_open(db_path, key);
+	/* Settings are changed only at start-up; each change is on the record. */
+	for (int i = 0; i < CFG_COUNT; i++) {
+		if (!config_changed((enum config_id)i))
+			continue;
+		char value[64];
+		snprintf(
+		    value, sizeof(value), "%s=%lld", config_table[i].name, (long long)config_get((enum config_id)i));
+		audit_append(db, 0, "cli", "local", "settings.set", config_table[i].name, AUDIT_SUCCESS, value);
+	}
+	db_close(db);
 	return server_run(&o);
 }

@@ -24,10 +24,14 @@ static bool read_password(char *out, size_t n)
 int cmd_user_add(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"db", required_argument, NULL, 'd'}, {"key", required_argument, NULL, 'k'},
-		{"username", required_argument, NULL, 'u'}, {"role", required_argument, NULL, 'r'},
-		{"area", required_argument, NULL, 'a'}, {"display-name", required_argument, NULL, 'n'},
-		{"password-stdin", no_argument, NULL, 'p'}, {NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"username", required_argument, NULL, 'u'},
+	    {"role", required_argument, NULL, 'r'},
+	    {"area", required_argument, NULL, 'a'},
+	    {"display-name", required_argument, NULL, 'n'},
+	    {"password-stdin", no_argument, NULL, 'p'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db_path = NULL, *key = NULL, *username = NULL, *role = NULL, *area = "420107", *display = NULL;
 	bool pw_stdin = false;
@@ -37,14 +41,29 @@ int cmd_user_add(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
-		case 'd': db_path = optarg; break;
-		case 'k': key = optarg; break;
-		case 'u': username = optarg; break;
-		case 'r': role = optarg; break;
-		case 'a': area = optarg; break;
-		case 'n': display = optarg; break;
-		case 'p': pw_stdin = true; break;
-		default: return usage("user add");
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'u':
+			username = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'a':
+			area = optarg;
+			break;
+		case 'n':
+			display = optarg;
+			break;
+		case 'p':
+			pw_stdin = true;
+			break;
+		default:
+			return usage("user add");
 		}
 	}
 	if (optind != argc || db_path == NULL || username == NULL || role == NULL || !pw_stdin)
@@ -94,17 +113,20 @@ int cmd_user_add(int argc, char **argv)
 		goto out;
 	int64_t now = clock_now();
 	if (id == 0) {
-		if (db_run(db, "INSERT INTO users (username, display_name, password_hash, password_changed_at, created_at)"
-		               " VALUES (?, ?, ?, ?, ?)", "tttii", username, display ? display : username, hash, now,
-		        now) != DB_DONE)
+		if (db_run(db,
+		        "INSERT INTO users (username, display_name, password_hash, password_changed_at, created_at)"
+		        " VALUES (?, ?, ?, ?, ?)",
+		        "tttii", username, display ? display : username, hash, now, now) != DB_DONE)
 			goto out;
 		id = db_last_id(db);
 		char obj[32];
 		snprintf(obj, sizeof(obj), "user:%lld", (long long)id);
 		audit_append(db, 0, "cli", "local", "user.create", obj, AUDIT_SUCCESS, username);
 	}
-	int r = db_run(db, "INSERT INTO role_assignments (user_id, role, area_code, created_at) VALUES (?, ?, ?, ?)"
-	                   " ON CONFLICT DO NOTHING", "itti", id, role, area, now);
+	int r = db_run(db,
+	    "INSERT INTO role_assignments (user_id, role, area_code, created_at) VALUES (?, ?, ?, ?)"
+	    " ON CONFLICT DO NOTHING",
+	    "itti", id, role, area, now);
 	char obj[32], what[128];
 	snprintf(obj, sizeof(obj), "user:%lld", (long long)id);
 	snprintf(what, sizeof(what), "%s@%s", role, area);

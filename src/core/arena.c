@@ -100,10 +100,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
 	return p;
 }
 
-char *arena_strdup(struct arena *a, const char *s)
-{
-	return arena_strndup(a, s, strlen(s));
-}
+char *arena_strdup(struct arena *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
 
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
@@ -136,7 +133,4 @@ void arena_cleanup(struct arena *a, void (*fn)(void *), void *ptr)
 	a->cleanups = c;
 }
 
-size_t arena_used(const struct arena *a)
-{
-	return a->total;
-}
+size_t arena_used(const struct arena *a) { return a->total; }

@@ -70,8 +70,8 @@ bool clock_parse(const char *s, int64_t *out)
 {
 	int y, mo, d, h = 0, mi = 0, se = 0, off = 0;
 	size_t n = strlen(s);
-	if (n < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, 1900, 2999, &y) ||
-	    !digits(s + 5, 2, 1, 12, &mo) || !digits(s + 8, 2, 1, 31, &d) || !date_valid(y, mo, d))
+	if (n < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, 1900, 2999, &y) || !digits(s + 5, 2, 1, 12, &mo) ||
+	    !digits(s + 8, 2, 1, 31, &d) || !date_valid(y, mo, d))
 		return false;
 	if (n > 10) {
 		if (n < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || !digits(s + 11, 2, 0, 23, &h) ||

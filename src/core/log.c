@@ -8,7 +8,6 @@
 #include <time.h>
 #include "banned.h"
 
-
 static enum log_level min_level = LOG_INFO;
 static _Thread_local const char *request_id;
 
@@ -28,18 +27,17 @@ static void vlog(enum log_level level, const char *fmt, va_list ap, const char *
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* One fprintf per line keeps lines from different threads whole. */
-	fprintf(stderr, "%s level=%s%s%s msg=\"%s%s%s\"\n", when, names[level],
-	    request_id ? " rid=" : "", request_id ? request_id : "", msg,
-	    suffix ? ": " : "", suffix ? suffix : "");
+	fprintf(stderr, "%s level=%s%s%s msg=\"%s%s%s\"\n", when, names[level], request_id ? " rid=" : "",
+	    request_id ? request_id : "", msg, suffix ? ": " : "", suffix ? suffix : "");
 }
 
-#define DEFINE_LOG(name, level, suffix)          \
-	void name(const char *fmt, ...)          \
-	{                                        \
-		va_list ap;                      \
-		va_start(ap, fmt);               \
-		vlog(level, fmt, ap, suffix);    \
-		va_end(ap);                      \
+#define DEFINE_LOG(name, level, suffix)       \
+	void name(const char *fmt, ...)       \
+	{                                     \
+		va_list ap;                   \
+		va_start(ap, fmt);            \
+		vlog(level, fmt, ap, suffix); \
+		va_end(ap);                   \
 	}
 DEFINE_LOG(log_debug, LOG_DEBUG, NULL)
 DEFINE_LOG(log_info, LOG_INFO, NULL)

@@ -3,7 +3,6 @@
 #include <string.h>
 #include "banned.h"
 
-
 bool parse_i64(const char *s, size_t n, int64_t min, int64_t max, int64_t *out)
 {
 	size_t i = 0;

@@ -18,10 +18,10 @@ enum method { M_GET = 1, M_POST = 2, M_PUT = 4, M_PATCH = 8, M_DELETE = 16 };
 enum ftype { T_STRING = 1, T_INT, T_BOOL, T_OBJECT, T_ARRAY, T_DATETIME, T_ENUM };
 
 enum field_flags {
-	F_REQUIRED = 1,  /* must be present (bodies, query) / always present (responses) */
-	F_NULLABLE = 2,  /* null is a valid value */
-	F_AREA = 4,      /* a string that must be an area code */
-	F_SECRET = 8,    /* a password or token: never echoed in errors */
+	F_REQUIRED = 1, /* must be present (bodies, query) / always present (responses) */
+	F_NULLABLE = 2, /* null is a valid value */
+	F_AREA = 4, /* a string that must be an area code */
+	F_SECRET = 8, /* a password or token: never echoed in errors */
 };
 
 /* One declared field of a body, query or response. min/max bound a string's
@@ -31,28 +31,28 @@ struct field {
 	enum ftype type;
 	unsigned flags;
 	int64_t min, max;
-	const char *const *values;  /* T_ENUM: NULL-terminated allowed strings */
+	const char *const *values; /* T_ENUM: NULL-terminated allowed strings */
 	const struct field *fields; /* T_OBJECT: members, ended by an entry with name NULL */
-	const struct field *items;  /* T_ARRAY: the item */
+	const struct field *items; /* T_ARRAY: the item */
 	const char *desc;
 };
 
 enum route_flags {
-	R_PUBLIC = 1,            /* no authentication (login, health) */
-	R_LIST = 2,              /* a list: accepts area, limit, cursor; answers {items, next_cursor} */
-	R_MUST_CHANGE_OK = 4,    /* allowed while the password must be changed */
-	R_RAW = 8,               /* answers something other than JSON (files) */
+	R_PUBLIC = 1, /* no authentication (login, health) */
+	R_LIST = 2, /* a list: accepts area, limit, cursor; answers {items, next_cursor} */
+	R_MUST_CHANGE_OK = 4, /* allowed while the password must be changed */
+	R_RAW = 8, /* answers something other than JSON (files) */
 };
 
 struct route {
 	unsigned method;
-	const char *path;              /* "/api/v1/users/{id}/roles/{rid}"; {x} matches one segment */
-	const char *perm;              /* required permission; NULL: any authenticated caller */
+	const char *path; /* "/api/v1/users/{id}/roles/{rid}"; {x} matches one segment */
+	const char *perm; /* required permission; NULL: any authenticated caller */
 	unsigned flags;
-	const struct field *query;     /* declared query parameters, ended by name NULL */
-	const struct field *body;      /* T_OBJECT schema of the JSON body; NULL: no body */
-	int status;                    /* status of success */
-	const struct field *response;  /* success body schema (the item schema for R_LIST) */
+	const struct field *query; /* declared query parameters, ended by name NULL */
+	const struct field *body; /* T_OBJECT schema of the JSON body; NULL: no body */
+	int status; /* status of success */
+	const struct field *response; /* success body schema (the item schema for R_LIST) */
 	void (*handler)(struct req *r);
 	const char *summary;
 };
@@ -80,10 +80,10 @@ struct job_kind {
 struct module {
 	const char *name;
 	const struct migration *migrations; /* ended by version 0 */
-	const struct route *routes;         /* ended by method 0 */
-	const struct periodic *periodic;    /* ended by name NULL */
-	const struct job_kind *jobs;        /* ended by name NULL */
-	void (*init)(void);                 /* run once before serving, or NULL */
+	const struct route *routes; /* ended by method 0 */
+	const struct periodic *periodic; /* ended by name NULL */
+	const struct job_kind *jobs; /* ended by name NULL */
+	void (*init)(void); /* run once before serving, or NULL */
 };
 
 /* --- the request --- */
@@ -121,21 +121,21 @@ void reply_empty(struct req *r, int status);
 void reply_bytes(struct req *r, int status, const char *type, const void *data, size_t n, const char *filename);
 /* An RFC 9457 problem. The kind picks type, title and status. */
 enum problem {
-	P_BAD_REQUEST,        /* 400 */
-	P_UNAUTHORIZED,       /* 401 */
-	P_FORBIDDEN,          /* 403 */
-	P_MUST_CHANGE,        /* 403: password must be changed first */
-	P_CSRF,               /* 403 */
-	P_NOT_FOUND,          /* 404 */
-	P_METHOD,             /* 405 */
-	P_CONFLICT,           /* 409 */
-	P_TOO_LARGE,          /* 413 */
-	P_UNSUPPORTED,        /* 415 */
-	P_INVALID,            /* 422 */
-	P_LOCKED,             /* 423 */
-	P_TOO_MANY,           /* 429 */
-	P_INTERNAL,           /* 500 */
-	P_UNAVAILABLE,        /* 503 */
+	P_BAD_REQUEST, /* 400 */
+	P_UNAUTHORIZED, /* 401 */
+	P_FORBIDDEN, /* 403 */
+	P_MUST_CHANGE, /* 403: password must be changed first */
+	P_CSRF, /* 403 */
+	P_NOT_FOUND, /* 404 */
+	P_METHOD, /* 405 */
+	P_CONFLICT, /* 409 */
+	P_TOO_LARGE, /* 413 */
+	P_UNSUPPORTED, /* 415 */
+	P_INVALID, /* 422 */
+	P_LOCKED, /* 423 */
+	P_TOO_MANY, /* 429 */
+	P_INTERNAL, /* 500 */
+	P_UNAVAILABLE, /* 503 */
 };
 void reply_problem(struct req *r, enum problem p, const char *detail);
 /* 422 with one field error; add more with req_invalid before replying. */

@@ -90,7 +90,7 @@ static bool csrf_ok(struct req *r)
 		return true; /* bearer tokens are not sent by browsers on their own */
 	const char *sent = req_header(r, "X-CSRF-Token");
 	return sent != NULL && strlen(sent) == strlen(r->user->csrf_token) &&
-	    sodium_memcmp(sent, r->user->csrf_token, strlen(sent)) == 0;
+	       sodium_memcmp(sent, r->user->csrf_token, strlen(sent)) == 0;
 }
 
 static bool parse_body(struct req *r)
@@ -104,8 +104,7 @@ static bool parse_body(struct req *r)
 		return true;
 	}
 	const char *type = req_header(r, "Content-Type");
-	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
-	    (type[16] != '\0' && type[16] != ';')) {
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 || (type[16] != '\0' && type[16] != ';')) {
 		reply_problem(r, P_UNSUPPORTED, "send the body as application/json");
 		return false;
 	}

@@ -24,7 +24,7 @@ struct req {
 	const struct route *route;
 	const char *params[MAX_PARAMS];
 	json_t *query; /* validated query values */
-	json_t *body;  /* validated body */
+	json_t *body; /* validated body */
 	struct user *user;
 	const char *client;
 	bool https;

@@ -77,9 +77,11 @@ void metrics_reply(struct req *r)
 	fprintf(f, "doorstep_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)hist_count);
 	fprintf(f, "doorstep_http_request_duration_seconds_sum %.6f\n", hist_sum);
 	fprintf(f, "doorstep_http_request_duration_seconds_count %llu\n", (unsigned long long)hist_count);
-	fprintf(f, "# HELP doorstep_db_seconds_total Time spent in the database by requests.\n"
-	           "# TYPE doorstep_db_seconds_total counter\n"
-	           "doorstep_db_seconds_total %.6f\n", db_seconds);
+	fprintf(f,
+	    "# HELP doorstep_db_seconds_total Time spent in the database by requests.\n"
+	    "# TYPE doorstep_db_seconds_total counter\n"
+	    "doorstep_db_seconds_total %.6f\n",
+	    db_seconds);
 	pthread_mutex_unlock(&lock);
 	fclose(f);
 	reply_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len, NULL);

@@ -108,16 +108,15 @@ static json_t *param(const char *name, const char *in, json_t *schema, bool requ
 }
 
 static const struct field list_params[] = {
-	{"area", T_STRING, F_AREA, 0, 24, .desc = "limit to this area and the areas below it"},
-	{"limit", T_INT, 0, 1, 200, .desc = "items per page (default 50)"},
-	{"cursor", T_STRING, 0, 1, 64, .desc = "next_cursor of the previous page"},
-	{NULL, 0, 0, 0, 0},
+    {"area", T_STRING, F_AREA, 0, 24, .desc = "limit to this area and the areas below it"},
+    {"limit", T_INT, 0, 1, 200, .desc = "items per page (default 50)"},
+    {"cursor", T_STRING, 0, 1, 64, .desc = "next_cursor of the previous page"},
+    {NULL, 0, 0, 0, 0},
 };
 
 static json_t *operation(const struct route *rt, const char *method)
 {
-	json_t *op = json_pack("{ss ss}", "summary", rt->summary ? rt->summary : rt->path, "operationId",
-	    "");
+	json_t *op = json_pack("{ss ss}", "summary", rt->summary ? rt->summary : rt->path, "operationId", "");
 	/* operationId: method plus the path's words, e.g. get_api_v1_users_id. */
 	char id[256];
 	size_t n = (size_t)snprintf(id, sizeof(id), "%s", method);
@@ -140,28 +139,30 @@ static json_t *operation(const struct route *rt, const char *method)
 	json_object_set_new(op, "parameters", params);
 
 	if (rt->body != NULL)
-		json_object_set_new(op, "requestBody", json_pack("{sb s{s{s{so}}}}", "required", 1, "content",
-		    "application/json", "schema", schema_of(rt->body, true)));
+		json_object_set_new(op, "requestBody",
+		    json_pack("{sb s{s{s{so}}}}", "required", 1, "content", "application/json", "schema",
+		        schema_of(rt->body, true)));
 
 	json_t *ok = json_pack("{ss}", "description", "success");
 	if (rt->response != NULL) {
 		json_t *schema = schema_of(rt->response, true);
 		if (rt->flags & R_LIST)
-			schema = json_pack("{ss s{s{ss so} s{s[ss]}} s[ss] sb}", "type", "object", "properties", "items",
-			    "type", "array", "items", schema, "next_cursor", "type", "string", "null", "required", "items",
-			    "next_cursor", "additionalProperties", 0);
+			schema = json_pack("{ss s{s{ss so} s{s[ss]}} s[ss] sb}", "type", "object", "properties",
+			    "items", "type", "array", "items", schema, "next_cursor", "type", "string", "null",
+			    "required", "items", "next_cursor", "additionalProperties", 0);
 		json_object_set_new(ok, "content", json_pack("{s{so}}", "application/json", "schema", schema));
 	} else if (rt->flags & R_RAW) {
-		json_object_set_new(ok, "content", json_pack("{s{s{ss ss}}}", "application/octet-stream", "schema",
-		    "type", "string", "format", "binary"));
+		json_object_set_new(ok, "content",
+		    json_pack(
+		        "{s{s{ss ss}}}", "application/octet-stream", "schema", "type", "string", "format", "binary"));
 	}
 	char code[8];
 	snprintf(code, sizeof(code), "%d", rt->status);
 	json_t *responses = json_object();
 	json_object_set_new(responses, code, ok);
-	json_object_set_new(responses, "default", json_pack("{ss s{s{s{ss}}}}", "description",
-	    "an RFC 9457 problem", "content", "application/problem+json", "schema", "$ref",
-	    "#/components/schemas/Problem"));
+	json_object_set_new(responses, "default",
+	    json_pack("{ss s{s{s{ss}}}}", "description", "an RFC 9457 problem", "content", "application/problem+json",
+	        "schema", "$ref", "#/components/schemas/Problem"));
 	json_object_set_new(op, "responses", responses);
 	if (rt->flags & R_PUBLIC)
 		json_object_set_new(op, "security", json_array());

@@ -15,10 +15,7 @@ const char *req_client(struct req *r) { return r->client; }
 bool req_https(struct req *r) { return r->https; }
 json_t *req_body(struct req *r) { return r->body; }
 
-const char *req_param(struct req *r, int i)
-{
-	return i >= 0 && i < MAX_PARAMS ? r->params[i] : NULL;
-}
+const char *req_param(struct req *r, int i) { return i >= 0 && i < MAX_PARAMS ? r->params[i] : NULL; }
 
 int64_t req_param_id(struct req *r, int i)
 {
@@ -26,10 +23,7 @@ int64_t req_param_id(struct req *r, int i)
 	return parse_i64z(req_param(r, i), 1, INT64_MAX, &id) ? id : 0;
 }
 
-const char *req_query(struct req *r, const char *name)
-{
-	return json_string_value(json_object_get(r->query, name));
-}
+const char *req_query(struct req *r, const char *name) { return json_string_value(json_object_get(r->query, name)); }
 
 int64_t req_query_int(struct req *r, const char *name, int64_t def)
 {
@@ -37,10 +31,7 @@ int64_t req_query_int(struct req *r, const char *name, int64_t def)
 	return json_is_integer(v) ? json_integer_value(v) : def;
 }
 
-const char *body_str(struct req *r, const char *name)
-{
-	return json_string_value(json_object_get(r->body, name));
-}
+const char *body_str(struct req *r, const char *name) { return json_string_value(json_object_get(r->body, name)); }
 
 int64_t body_int(struct req *r, const char *name, int64_t def)
 {
@@ -53,10 +44,7 @@ const char *req_header(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
-int64_t req_limit(struct req *r)
-{
-	return req_query_int(r, "limit", config_get(CFG_PAGE_DEFAULT));
-}
+int64_t req_limit(struct req *r) { return req_query_int(r, "limit", config_get(CFG_PAGE_DEFAULT)); }
 
 int64_t req_cursor(struct req *r)
 {
@@ -64,10 +52,7 @@ int64_t req_cursor(struct req *r)
 	return parse_i64z(req_query(r, "cursor"), 1, INT64_MAX, &c) ? c : 0;
 }
 
-const char *req_area(struct req *r)
-{
-	return req_query(r, "area");
-}
+const char *req_area(struct req *r) { return req_query(r, "area"); }
 
 static void set_out(struct req *r, int status, const char *type, char *data, size_t n)
 {
@@ -95,10 +80,7 @@ void reply_list(struct req *r, json_t *items, int64_t next_cursor)
 	reply_json(r, 200, json_pack("{so so}", "items", items, "next_cursor", cursor));
 }
 
-void reply_empty(struct req *r, int status)
-{
-	set_out(r, status, NULL, NULL, 0);
-}
+void reply_empty(struct req *r, int status) { set_out(r, status, NULL, NULL, 0); }
 
 void reply_bytes(struct req *r, int status, const char *type, const void *data, size_t n, const char *filename)
 {
@@ -115,21 +97,21 @@ static const struct {
 	int status;
 	const char *slug, *title;
 } problems[] = {
-	[P_BAD_REQUEST] = {400, "bad-request", "The request is malformed"},
-	[P_UNAUTHORIZED] = {401, "unauthorized", "Authentication is required"},
-	[P_FORBIDDEN] = {403, "forbidden", "This is not permitted"},
-	[P_MUST_CHANGE] = {403, "must-change-password", "The password must be changed first"},
-	[P_CSRF] = {403, "csrf", "The CSRF token is missing or wrong"},
-	[P_NOT_FOUND] = {404, "not-found", "Not found"},
-	[P_METHOD] = {405, "method-not-allowed", "Method not allowed"},
-	[P_CONFLICT] = {409, "conflict", "The object was changed or already exists"},
-	[P_TOO_LARGE] = {413, "too-large", "The request body is too large"},
-	[P_UNSUPPORTED] = {415, "unsupported-media-type", "The body must be JSON"},
-	[P_INVALID] = {422, "validation", "The request is not valid"},
-	[P_LOCKED] = {423, "locked", "The account is locked"},
-	[P_TOO_MANY] = {429, "too-many-requests", "Too many requests"},
-	[P_INTERNAL] = {500, "internal", "Internal error"},
-	[P_UNAVAILABLE] = {503, "unavailable", "Temporarily unavailable"},
+    [P_BAD_REQUEST] = {400, "bad-request", "The request is malformed"},
+    [P_UNAUTHORIZED] = {401, "unauthorized", "Authentication is required"},
+    [P_FORBIDDEN] = {403, "forbidden", "This is not permitted"},
+    [P_MUST_CHANGE] = {403, "must-change-password", "The password must be changed first"},
+    [P_CSRF] = {403, "csrf", "The CSRF token is missing or wrong"},
+    [P_NOT_FOUND] = {404, "not-found", "Not found"},
+    [P_METHOD] = {405, "method-not-allowed", "Method not allowed"},
+    [P_CONFLICT] = {409, "conflict", "The object was changed or already exists"},
+    [P_TOO_LARGE] = {413, "too-large", "The request body is too large"},
+    [P_UNSUPPORTED] = {415, "unsupported-media-type", "The body must be JSON"},
+    [P_INVALID] = {422, "validation", "The request is not valid"},
+    [P_LOCKED] = {423, "locked", "The account is locked"},
+    [P_TOO_MANY] = {429, "too-many-requests", "Too many requests"},
+    [P_INTERNAL] = {500, "internal", "Internal error"},
+    [P_UNAVAILABLE] = {503, "unavailable", "Temporarily unavailable"},
 };
 
 const char *problem_slug(enum problem p) { return problems[p].slug; }
@@ -193,7 +175,7 @@ void reply_finish_headers(struct req *r)
 	reply_header(r, "X-Content-Type-Options", "nosniff");
 	reply_header(r, "Referrer-Policy", "same-origin");
 	reply_header(r, "Content-Security-Policy",
-	    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+	    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
 	    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
 	reply_header(r, "X-Request-Id", r->rid);
 	if (strncmp(r->path, "/api/", 5) == 0)

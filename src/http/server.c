@@ -307,8 +307,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx, enum M
 	if (r->status != 0) {
 		char path[256];
 		metrics_record(r->route, r->method_name, r->status, ns, r->db_ns);
-		log_info("rid=%s %s \"%s\" %d %lldus%s", r->rid, r->method_name, log_escape(path, sizeof(path), r->path),
-		    r->status, (long long)(ns / 1000), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+		log_info("rid=%s %s \"%s\" %d %lldus%s", r->rid, r->method_name,
+		    log_escape(path, sizeof(path), r->path), r->status, (long long)(ns / 1000),
+		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
 	}
 	if (r->out_fd >= 0)
 		close(r->out_fd);
@@ -365,16 +366,13 @@ int server_run(const struct server_opts *o)
 		if ((*m)->init != NULL)
 			(*m)->init();
 	pool_start(threads < 16 ? threads : 16);
-	struct MHD_Daemon *d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)config_get(CFG_CONNECTIONS_MAX),
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)config_get(CFG_CONNECTIONS_PER_IP),
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)config_get(CFG_CONNECTION_TIMEOUT),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config_get(CFG_HEADER_MAX),
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_END);
+	struct MHD_Daemon *d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)config_get(CFG_CONNECTIONS_MAX), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)config_get(CFG_CONNECTIONS_PER_IP), MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)config_get(CFG_CONNECTION_TIMEOUT), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)config_get(CFG_HEADER_MAX), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (d == NULL)
 		fatal("cannot listen on %s:%u", o->host, o->port);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -391,7 +389,7 @@ int server_run(const struct server_opts *o)
 	sigwait(&sigs, &sig);
 	log_info("signal %d: finishing in-flight requests", sig);
 	MHD_quiesce_daemon(d); /* stop accepting */
-	pool_stop();           /* resume every suspended connection */
+	pool_stop(); /* resume every suspended connection */
 	/* Let requests in flight finish; idle keep-alive connections are closed after. */
 	for (int i = 0; i < 100; i++) {
 		const union MHD_DaemonInfo *ci = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
@@ -401,7 +399,7 @@ int server_run(const struct server_opts *o)
 	}
 	scheduler_stop();
 	jobs_stop();
-	MHD_stop_daemon(d);    /* waits for the HTTP threads */
+	MHD_stop_daemon(d); /* waits for the HTTP threads */
 	close_all_dbs();
 	log_info("stopped");
 	return 0;

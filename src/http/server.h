@@ -7,11 +7,11 @@
 #include <stdint.h>
 
 struct server_opts {
-	const char *host;  /* numeric IPv4 or IPv6 address */
-	uint16_t port;     /* 0: any free port */
-	int threads;       /* HTTP threads; 0: one per core */
-	bool trust_proxy;  /* take client address and scheme from a loopback proxy's headers */
-	const char *web;   /* the built web app, or NULL */
+	const char *host; /* numeric IPv4 or IPv6 address */
+	uint16_t port; /* 0: any free port */
+	int threads; /* HTTP threads; 0: one per core */
+	bool trust_proxy; /* take client address and scheme from a loopback proxy's headers */
+	const char *web; /* the built web app, or NULL */
 };
 
 /* Serve until SIGTERM or SIGINT, then finish in-flight requests and return 0. */

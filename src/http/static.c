@@ -26,12 +26,21 @@ void static_init(const char *dir)
 static const struct {
 	const char *ext, *type;
 } types[] = {
-	{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-	{".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-	{".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-	{".jpg", "image/jpeg"}, {".ico", "image/x-icon"}, {".woff2", "font/woff2"}, {".woff", "font/woff"},
-	{".ttf", "font/ttf"}, {".txt", "text/plain; charset=utf-8"}, {".webmanifest", "application/manifest+json"},
-	{".map", "application/json"},
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".jpg", "image/jpeg"},
+    {".ico", "image/x-icon"},
+    {".woff2", "font/woff2"},
+    {".woff", "font/woff"},
+    {".ttf", "font/ttf"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".webmanifest", "application/manifest+json"},
+    {".map", "application/json"},
 };
 
 static const char *type_of(const char *path)
@@ -106,8 +115,8 @@ static bool send_file(struct req *r, const char *rel)
 	if (gz)
 		reply_header(r, "Content-Encoding", "gzip");
 	/* Vite puts content hashes in the names under /assets/, so they never change. */
-	reply_header(r, "Cache-Control",
-	    strncmp(rel, "/assets/", 8) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
+	reply_header(
+	    r, "Cache-Control", strncmp(rel, "/assets/", 8) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
 	return true;
 }
 

@@ -22,7 +22,8 @@ int json_depth(json_t *v)
 	if (json_is_object(v)) {
 		const char *k;
 		json_t *m;
-		json_object_foreach(v, k, m) {
+		json_object_foreach(v, k, m)
+		{
 			int d = json_depth(m);
 			max = d > max ? d : max;
 		}
@@ -31,7 +32,8 @@ int json_depth(json_t *v)
 	if (json_is_array(v)) {
 		size_t i;
 		json_t *m;
-		json_array_foreach(v, i, m) {
+		json_array_foreach(v, i, m)
+		{
 			int d = json_depth(m);
 			max = d > max ? d : max;
 		}
@@ -106,8 +108,8 @@ bool validate_value(struct req *r, const struct field *f, json_t *v, const char 
 		}
 		json_int_t n = json_integer_value(v);
 		if ((f->min != 0 || f->max != 0) && (n < f->min || n > f->max)) {
-			req_invalid(r, name, arena_printf(r->arena, "must be from %lld to %lld", (long long)f->min,
-			    (long long)f->max));
+			req_invalid(r, name,
+			    arena_printf(r->arena, "must be from %lld to %lld", (long long)f->min, (long long)f->max));
 			return false;
 		}
 		return true;
@@ -125,14 +127,16 @@ bool validate_value(struct req *r, const struct field *f, json_t *v, const char 
 		}
 		size_t n = json_array_size(v);
 		if ((f->min > 0 && n < (size_t)f->min) || (f->max > 0 && n > (size_t)f->max)) {
-			req_invalid(r, name, arena_printf(r->arena, "must have %lld to %lld items", (long long)f->min,
-			    (long long)f->max));
+			req_invalid(r, name,
+			    arena_printf(
+			        r->arena, "must have %lld to %lld items", (long long)f->min, (long long)f->max));
 			return false;
 		}
 		bool ok = true;
 		for (size_t i = 0; i < n; i++)
-			ok = validate_value(r, f->items, json_array_get(v, i),
-			         arena_printf(r->arena, "%s[%zu]", name, i)) && ok;
+			ok = validate_value(
+			         r, f->items, json_array_get(v, i), arena_printf(r->arena, "%s[%zu]", name, i)) &&
+			     ok;
 		return ok;
 	}
 	case T_OBJECT: {
@@ -143,7 +147,8 @@ bool validate_value(struct req *r, const struct field *f, json_t *v, const char 
 		bool ok = true;
 		const char *key;
 		json_t *m;
-		json_object_foreach(v, key, m) {
+		json_object_foreach(v, key, m)
+		{
 			const struct field *mf = f->fields;
 			while (mf->name != NULL && strcmp(mf->name, key) != 0)
 				mf++;
@@ -173,10 +178,10 @@ bool validate_body(struct req *r, const struct field *schema, json_t *body)
 
 /* The parameters every list accepts. */
 static const struct field list_fields[] = {
-	{"area", T_STRING, F_AREA, 0, 24, .desc = "limit to this area and the areas below it"},
-	{"limit", T_INT, 0, 1, 1000, .desc = "items per page (default 50, at most 200)"},
-	{"cursor", T_STRING, 0, 1, 64, .desc = "next_cursor of the previous page"},
-	{NULL, 0, 0, 0, 0},
+    {"area", T_STRING, F_AREA, 0, 24, .desc = "limit to this area and the areas below it"},
+    {"limit", T_INT, 0, 1, 1000, .desc = "items per page (default 50, at most 200)"},
+    {"cursor", T_STRING, 0, 1, 64, .desc = "next_cursor of the previous page"},
+    {NULL, 0, 0, 0, 0},
 };
 
 struct query_ctx {
@@ -220,8 +225,9 @@ static enum MHD_Result one_arg(void *cls, enum MHD_ValueKind kind, const char *k
 		if (strcmp(key, "limit") == 0 && (r->route->flags & R_LIST))
 			max = config_get(CFG_PAGE_MAX);
 		if (!parse_i64z(value, min, max, &n)) {
-			req_invalid(r, f->name, arena_printf(r->arena, "must be an integer from %lld to %lld",
-			    (long long)min, (long long)max));
+			req_invalid(r, f->name,
+			    arena_printf(
+			        r->arena, "must be an integer from %lld to %lld", (long long)min, (long long)max));
 			return MHD_YES;
 		}
 		json_object_set_new(r->query, key, json_integer(n));

@@ -18,8 +18,9 @@ static char dummy_hash[crypto_pwhash_STRBYTES];
 static void set_cookie(struct req *r, const char *token, bool clear)
 {
 	bool https = req_https(r);
-	reply_header(r, "Set-Cookie", arena_printf(req_arena(r), "doorstep_session=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
-	    clear ? "" : token, clear ? "; Max-Age=0" : "", https ? "; Secure" : ""));
+	reply_header(r, "Set-Cookie",
+	    arena_printf(req_arena(r), "doorstep_session=%s; Path=/; HttpOnly; SameSite=Strict%s%s", clear ? "" : token,
+	        clear ? "; Max-Age=0" : "", https ? "; Secure" : ""));
 }
 
 static json_t *me_json(struct user *u)
@@ -36,8 +37,9 @@ static void login_work(struct req *r)
 	const char *username = body_str(r, "username"), *password = body_str(r, "password");
 	const char *client = req_client(r);
 	int64_t now = clock_now();
-	struct db_stmt *st = db_stmt(db,
-	    "SELECT id, password_hash, active, failed_logins, locked_until FROM users WHERE username = ?", "t", username);
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT id, password_hash, active, failed_logins, locked_until FROM users WHERE username = ?",
+	        "t", username);
 	if (st == NULL) {
 		reply_problem(r, P_INTERNAL, NULL);
 		return;
@@ -62,8 +64,9 @@ static void login_work(struct req *r)
 		snprintf(secs, sizeof(secs), "%lld", (long long)(locked_until - now));
 		reply_header(r, "Retry-After", secs);
 		audit_append(db, id, username, client, "login", object, AUDIT_DENIED, "account locked");
-		reply_problem(r, P_LOCKED, arena_printf(req_arena(r), "too many failed logins: try again in %lld minutes",
-		    (long long)((locked_until - now + 59) / 60)));
+		reply_problem(r, P_LOCKED,
+		    arena_printf(req_arena(r), "too many failed logins: try again in %lld minutes",
+		        (long long)((locked_until - now + 59) / 60)));
 		return;
 	}
 	bool ok = password_verify(hash, password);
@@ -145,10 +148,7 @@ static void logout(struct req *r)
 	reply_empty(r, 204);
 }
 
-static void me(struct req *r)
-{
-	reply_json(r, 200, me_json(req_user(r)));
-}
+static void me(struct req *r) { reply_json(r, 200, me_json(req_user(r))); }
 
 static void change_password_work(struct req *r)
 {
@@ -181,8 +181,12 @@ static void change_password_work(struct req *r)
 	}
 	int rc = db_begin(db);
 	if (rc == DB_OK)
-		rc = db_run(db, "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0"
-		                " WHERE id = ?", "tii", hash, clock_now(), u->id) == DB_DONE ? DB_OK : DB_ERROR;
+		rc = db_run(db,
+		         "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0"
+		         " WHERE id = ?",
+		         "tii", hash, clock_now(), u->id) == DB_DONE
+		         ? DB_OK
+		         : DB_ERROR;
 	if (rc == DB_OK) {
 		/* Whoever else holds a session of this user loses it. */
 		session_end_all(db, u->id, u->via_session ? u->session_hash : NULL);
@@ -197,10 +201,7 @@ static void change_password_work(struct req *r)
 	reply_empty(r, 204);
 }
 
-static void change_password(struct req *r)
-{
-	reply_defer(r, change_password_work);
-}
+static void change_password(struct req *r) { reply_defer(r, change_password_work); }
 
 static void account_init(void)
 {
@@ -211,103 +212,103 @@ static void account_init(void)
 }
 
 static const struct field login_fields[] = {
-	{"username", T_STRING, F_REQUIRED, 1, 64},
-	{"password", T_STRING, F_REQUIRED | F_SECRET, 1, 128},
-	{NULL},
+    {"username", T_STRING, F_REQUIRED, 1, 64},
+    {"password", T_STRING, F_REQUIRED | F_SECRET, 1, 128},
+    {NULL},
 };
 static const struct field login_body = {NULL, T_OBJECT, 0, .fields = login_fields};
 
 static const struct field password_fields[] = {
-	{"current_password", T_STRING, F_REQUIRED | F_SECRET, 1, 128},
-	{"new_password", T_STRING, F_REQUIRED | F_SECRET, 1, 128},
-	{NULL},
+    {"current_password", T_STRING, F_REQUIRED | F_SECRET, 1, 128},
+    {"new_password", T_STRING, F_REQUIRED | F_SECRET, 1, 128},
+    {NULL},
 };
 static const struct field password_body = {NULL, T_OBJECT, 0, .fields = password_fields};
 
 static const struct field role_grant_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"role", T_ENUM, F_REQUIRED, .values = role_ids},
-	{"area_code", T_STRING, F_REQUIRED | F_AREA},
-	{"area_name", T_STRING, F_REQUIRED},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"role", T_ENUM, F_REQUIRED, .values = role_ids},
+    {"area_code", T_STRING, F_REQUIRED | F_AREA},
+    {"area_name", T_STRING, F_REQUIRED},
+    {NULL},
 };
 const struct field role_grant_schema = {NULL, T_OBJECT, 0, .fields = role_grant_fields};
 static const struct field str_item = {NULL, T_STRING};
 
 static const struct field me_user_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"username", T_STRING, F_REQUIRED},
-	{"display_name", T_STRING, F_REQUIRED},
-	{"roles", T_ARRAY, F_REQUIRED, .items = &role_grant_schema},
-	{"permissions", T_ARRAY, F_REQUIRED, .items = &str_item},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"username", T_STRING, F_REQUIRED},
+    {"display_name", T_STRING, F_REQUIRED},
+    {"roles", T_ARRAY, F_REQUIRED, .items = &role_grant_schema},
+    {"permissions", T_ARRAY, F_REQUIRED, .items = &str_item},
+    {NULL},
 };
 static const struct field me_fields[] = {
-	{"csrf_token", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "send it as X-CSRF-Token on every change"},
-	{"must_change_password", T_BOOL, F_REQUIRED},
-	{"user", T_OBJECT, F_REQUIRED, .fields = me_user_fields},
-	{NULL},
+    {"csrf_token", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "send it as X-CSRF-Token on every change"},
+    {"must_change_password", T_BOOL, F_REQUIRED},
+    {"user", T_OBJECT, F_REQUIRED, .fields = me_user_fields},
+    {NULL},
 };
 static const struct field me_schema = {NULL, T_OBJECT, 0, .fields = me_fields};
 
 static const struct route routes[] = {
-	{M_POST, "/api/v1/session", NULL, R_PUBLIC, NULL, &login_body, 200, &me_schema, login, "Log in"},
-	{M_DELETE, "/api/v1/session", "me", R_MUST_CHANGE_OK, NULL, NULL, 204, NULL, logout, "Log out"},
-	{M_GET, "/api/v1/me", "me", R_MUST_CHANGE_OK, NULL, NULL, 200, &me_schema, me, "The caller and their rights"},
-	{M_POST, "/api/v1/me/password", "me", R_MUST_CHANGE_OK, NULL, &password_body, 204, NULL, change_password,
-	    "Change one's own password"},
-	{0},
+    {M_POST, "/api/v1/session", NULL, R_PUBLIC, NULL, &login_body, 200, &me_schema, login, "Log in"},
+    {M_DELETE, "/api/v1/session", "me", R_MUST_CHANGE_OK, NULL, NULL, 204, NULL, logout, "Log out"},
+    {M_GET, "/api/v1/me", "me", R_MUST_CHANGE_OK, NULL, NULL, 200, &me_schema, me, "The caller and their rights"},
+    {M_POST, "/api/v1/me/password", "me", R_MUST_CHANGE_OK, NULL, &password_body, 204, NULL, change_password,
+        "Change one's own password"},
+    {0},
 };
 
 static const struct migration migrations[] = {
-	{1, "CREATE TABLE users ("
-	    " id INTEGER PRIMARY KEY,"
-	    " username TEXT NOT NULL UNIQUE,"
-	    " display_name TEXT NOT NULL,"
-	    " password_hash TEXT NOT NULL,"
-	    " password_changed_at INTEGER NOT NULL,"
-	    " must_change_password INTEGER NOT NULL DEFAULT 0,"
-	    " active INTEGER NOT NULL DEFAULT 1,"
-	    " failed_logins INTEGER NOT NULL DEFAULT 0,"
-	    " locked_until INTEGER NOT NULL DEFAULT 0,"
-	    " created_at INTEGER NOT NULL);"
-	    "CREATE TABLE role_assignments ("
-	    " id INTEGER PRIMARY KEY,"
-	    " user_id INTEGER NOT NULL REFERENCES users (id),"
-	    " role TEXT NOT NULL,"
-	    " area_code TEXT NOT NULL REFERENCES areas (code),"
-	    " created_at INTEGER NOT NULL,"
-	    " UNIQUE (user_id, role, area_code));"
-	    "CREATE INDEX role_assignments_area ON role_assignments (area_code);"
-	    "CREATE TABLE sessions ("
-	    " token_hash BLOB PRIMARY KEY,"
-	    " user_id INTEGER NOT NULL REFERENCES users (id),"
-	    " csrf_token TEXT NOT NULL,"
-	    " created_at INTEGER NOT NULL,"
-	    " last_seen INTEGER NOT NULL,"
-	    " client TEXT);"
-	    "CREATE INDEX sessions_user ON sessions (user_id);"
-	    "CREATE TABLE api_tokens ("
-	    " id INTEGER PRIMARY KEY,"
-	    " name TEXT NOT NULL,"
-	    " token_hash BLOB NOT NULL UNIQUE,"
-	    " scopes TEXT NOT NULL,"
-	    " created_at INTEGER NOT NULL,"
-	    " revoked_at INTEGER);"},
-	{0},
+    {1, "CREATE TABLE users ("
+        " id INTEGER PRIMARY KEY,"
+        " username TEXT NOT NULL UNIQUE,"
+        " display_name TEXT NOT NULL,"
+        " password_hash TEXT NOT NULL,"
+        " password_changed_at INTEGER NOT NULL,"
+        " must_change_password INTEGER NOT NULL DEFAULT 0,"
+        " active INTEGER NOT NULL DEFAULT 1,"
+        " failed_logins INTEGER NOT NULL DEFAULT 0,"
+        " locked_until INTEGER NOT NULL DEFAULT 0,"
+        " created_at INTEGER NOT NULL);"
+        "CREATE TABLE role_assignments ("
+        " id INTEGER PRIMARY KEY,"
+        " user_id INTEGER NOT NULL REFERENCES users (id),"
+        " role TEXT NOT NULL,"
+        " area_code TEXT NOT NULL REFERENCES areas (code),"
+        " created_at INTEGER NOT NULL,"
+        " UNIQUE (user_id, role, area_code));"
+        "CREATE INDEX role_assignments_area ON role_assignments (area_code);"
+        "CREATE TABLE sessions ("
+        " token_hash BLOB PRIMARY KEY,"
+        " user_id INTEGER NOT NULL REFERENCES users (id),"
+        " csrf_token TEXT NOT NULL,"
+        " created_at INTEGER NOT NULL,"
+        " last_seen INTEGER NOT NULL,"
+        " client TEXT);"
+        "CREATE INDEX sessions_user ON sessions (user_id);"
+        "CREATE TABLE api_tokens ("
+        " id INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL,"
+        " token_hash BLOB NOT NULL UNIQUE,"
+        " scopes TEXT NOT NULL,"
+        " created_at INTEGER NOT NULL,"
+        " revoked_at INTEGER);"},
+    {0},
 };
 
 static void purge_sessions(struct db *db, int64_t now) { session_purge(db, now); }
 
 static const struct periodic periodic[] = {
-	{"sessions.purge", 300, purge_sessions},
-	{NULL},
+    {"sessions.purge", 300, purge_sessions},
+    {NULL},
 };
 
 const struct module accounts_module = {
-	.name = "accounts",
-	.migrations = migrations,
-	.routes = routes,
-	.periodic = periodic,
-	.init = account_init,
+    .name = "accounts",
+    .migrations = migrations,
+    .routes = routes,
+    .periodic = periodic,
+    .init = account_init,
 };

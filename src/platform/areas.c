@@ -37,22 +37,26 @@ int areas_load_json(struct db *db, const char *text, size_t n, char *err, size_t
 	}
 	size_t i;
 	json_t *a;
-	json_array_foreach(areas, i, a) {
+	json_array_foreach(areas, i, a)
+	{
 		const char *code = json_string_value(json_object_get(a, "code"));
 		const char *name = json_string_value(json_object_get(a, "name"));
 		const char *short_name = json_string_value(json_object_get(a, "short_name"));
 		const char *kind = json_string_value(json_object_get(a, "kind"));
 		const char *parent = json_string_value(json_object_get(a, "parent"));
 		if (code == NULL || !area_code_valid(code) || name == NULL || kind == NULL || !kind_valid(kind) ||
-		    (parent != NULL && (strlen(parent) >= strlen(code) || strncmp(code, parent, strlen(parent)) != 0))) {
-			snprintf(err, errn, "area %zu: needs a code of digits extending its parent's, a name and a kind", i + 1);
+		    (parent != NULL &&
+		        (strlen(parent) >= strlen(code) || strncmp(code, parent, strlen(parent)) != 0))) {
+			snprintf(err, errn,
+			    "area %zu: needs a code of digits extending its parent's, a name and a kind", i + 1);
 			rc = DB_ERROR;
 			break;
 		}
 		rc = db_run(db,
 		    "INSERT INTO areas (code, parent_code, kind, name, short_name) VALUES (?, ?, ?, ?, ?)"
 		    " ON CONFLICT (code) DO UPDATE SET name = excluded.name, short_name = excluded.short_name,"
-		    " kind = excluded.kind", "ttttt", code, parent, kind, name, short_name ? short_name : name);
+		    " kind = excluded.kind",
+		    "ttttt", code, parent, kind, name, short_name ? short_name : name);
 		if (rc != DB_DONE) {
 			snprintf(err, errn, "area %s: its parent must come first and exist", code);
 			break;
@@ -68,7 +72,7 @@ int areas_load_json(struct db *db, const char *text, size_t n, char *err, size_t
 	return count;
 }
 
-#define AREA_COLUMNS \
+#define AREA_COLUMNS                                           \
 	"a.code, a.name, a.short_name, a.kind, a.parent_code," \
 	" EXISTS (SELECT 1 FROM areas c WHERE c.parent_code = a.code)"
 
@@ -147,44 +151,44 @@ static void get_area(struct req *r)
 }
 
 static const struct field area_fields[] = {
-	{"id", T_STRING, F_REQUIRED},
-	{"code", T_STRING, F_REQUIRED | F_AREA},
-	{"name", T_STRING, F_REQUIRED},
-	{"short_name", T_STRING, F_REQUIRED},
-	{"kind", T_ENUM, F_REQUIRED, .values = kinds},
-	{"parent", T_STRING, F_REQUIRED | F_NULLABLE},
-	{"has_children", T_BOOL, F_REQUIRED},
-	{NULL},
+    {"id", T_STRING, F_REQUIRED},
+    {"code", T_STRING, F_REQUIRED | F_AREA},
+    {"name", T_STRING, F_REQUIRED},
+    {"short_name", T_STRING, F_REQUIRED},
+    {"kind", T_ENUM, F_REQUIRED, .values = kinds},
+    {"parent", T_STRING, F_REQUIRED | F_NULLABLE},
+    {"has_children", T_BOOL, F_REQUIRED},
+    {NULL},
 };
 static const struct field area_schema = {NULL, T_OBJECT, 0, .fields = area_fields};
 
 static const struct field list_query[] = {
-	{"parent", T_STRING, F_AREA, .desc = "list the children of this area (area= does the same)"},
-	{NULL},
+    {"parent", T_STRING, F_AREA, .desc = "list the children of this area (area= does the same)"},
+    {NULL},
 };
 
 static const struct route routes[] = {
-	{M_GET, "/api/v1/areas", "areas.read", R_LIST, list_query, NULL, 200, &area_schema, list_areas,
-	    "The caller's scope roots, or the children of parent"},
-	{M_GET, "/api/v1/areas/{code}", "areas.read", 0, NULL, NULL, 200, &area_schema, get_area, "One area"},
-	{0},
+    {M_GET, "/api/v1/areas", "areas.read", R_LIST, list_query, NULL, 200, &area_schema, list_areas,
+        "The caller's scope roots, or the children of parent"},
+    {M_GET, "/api/v1/areas/{code}", "areas.read", 0, NULL, NULL, 200, &area_schema, get_area, "One area"},
+    {0},
 };
 
 static const struct migration migrations[] = {
-	{1, "CREATE TABLE areas ("
-	    " code TEXT PRIMARY KEY,"
-	    " parent_code TEXT REFERENCES areas (code),"
-	    " kind TEXT NOT NULL,"
-	    " name TEXT NOT NULL,"
-	    " short_name TEXT NOT NULL);"
-	    "CREATE INDEX areas_parent ON areas (parent_code, code);"
-	    "CREATE INDEX areas_name ON areas (name);"
-	    "CREATE INDEX areas_short_name ON areas (short_name);"},
-	{0},
+    {1, "CREATE TABLE areas ("
+        " code TEXT PRIMARY KEY,"
+        " parent_code TEXT REFERENCES areas (code),"
+        " kind TEXT NOT NULL,"
+        " name TEXT NOT NULL,"
+        " short_name TEXT NOT NULL);"
+        "CREATE INDEX areas_parent ON areas (parent_code, code);"
+        "CREATE INDEX areas_name ON areas (name);"
+        "CREATE INDEX areas_short_name ON areas (short_name);"},
+    {0},
 };
 
 const struct module areas_module = {
-	.name = "areas",
-	.migrations = migrations,
-	.routes = routes,
+    .name = "areas",
+    .migrations = migrations,
+    .routes = routes,
 };

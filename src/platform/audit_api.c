@@ -12,7 +12,7 @@
 #include "../core/banned.h"
 
 /* The filters, shared by the list and the export; bound in this order. */
-#define FILTER_SQL                                                                                         \
+#define FILTER_SQL                                                                                                   \
 	" FROM audit_log WHERE (? IS NULL OR time >= ?) AND (? IS NULL OR time < ?) AND (? IS NULL OR username = ?)" \
 	" AND (? IS NULL OR action = ?) AND (? IS NULL OR outcome = ?)"
 
@@ -67,10 +67,11 @@ static json_t *entry_json(struct db_stmt *st)
 static void list_audit(struct req *r)
 {
 	struct filters f = {req_query(r, "from"), req_query(r, "to"), req_query(r, "username"), req_query(r, "action"),
-		req_query(r, "outcome")};
+	    req_query(r, "outcome")};
 	int64_t limit = req_limit(r), cursor = req_cursor(r);
 	/* Newest first; the cursor is the last id shown. */
-	struct db_stmt *st = db_prepare(req_db(r), COLUMNS FILTER_SQL " AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?");
+	struct db_stmt *st =
+	    db_prepare(req_db(r), COLUMNS FILTER_SQL " AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?");
 	if (st == NULL) {
 		reply_problem(r, P_INTERNAL, NULL);
 		return;
@@ -119,8 +120,8 @@ static void csv_cell(FILE *f, const char *s, bool last)
 static bool export_run(struct job *job, struct db *db, json_t *p)
 {
 	struct filters f = {json_string_value(json_object_get(p, "from")), json_string_value(json_object_get(p, "to")),
-		json_string_value(json_object_get(p, "username")), json_string_value(json_object_get(p, "action")),
-		json_string_value(json_object_get(p, "outcome"))};
+	    json_string_value(json_object_get(p, "username")), json_string_value(json_object_get(p, "action")),
+	    json_string_value(json_object_get(p, "outcome"))};
 	struct db_stmt *st = db_prepare(db, "SELECT count(*)" FILTER_SQL);
 	if (st == NULL)
 		return false;
@@ -165,62 +166,62 @@ static bool export_run(struct job *job, struct db *db, json_t *p)
 static const char *const outcomes[] = {"success", "failure", "denied", NULL};
 
 static const struct field filter_fields[] = {
-	{"from", T_DATETIME, 0, .desc = "from this time (inclusive)"},
-	{"to", T_DATETIME, 0, .desc = "until this time (exclusive)"},
-	{"username", T_STRING, 0, 1, 64},
-	{"action", T_STRING, 0, 1, 64},
-	{"outcome", T_ENUM, 0, .values = outcomes},
-	{NULL},
+    {"from", T_DATETIME, 0, .desc = "from this time (inclusive)"},
+    {"to", T_DATETIME, 0, .desc = "until this time (exclusive)"},
+    {"username", T_STRING, 0, 1, 64},
+    {"action", T_STRING, 0, 1, 64},
+    {"outcome", T_ENUM, 0, .values = outcomes},
+    {NULL},
 };
 static const struct field export_body = {NULL, T_OBJECT, 0, .fields = filter_fields};
 
 static const struct field entry_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"time", T_DATETIME, F_REQUIRED},
-	{"username", T_STRING, F_REQUIRED | F_NULLABLE},
-	{"client", T_STRING, F_REQUIRED},
-	{"action", T_STRING, F_REQUIRED},
-	{"object", T_STRING, F_REQUIRED | F_NULLABLE},
-	{"outcome", T_ENUM, F_REQUIRED, .values = outcomes},
-	{"reason", T_STRING, F_REQUIRED | F_NULLABLE},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"time", T_DATETIME, F_REQUIRED},
+    {"username", T_STRING, F_REQUIRED | F_NULLABLE},
+    {"client", T_STRING, F_REQUIRED},
+    {"action", T_STRING, F_REQUIRED},
+    {"object", T_STRING, F_REQUIRED | F_NULLABLE},
+    {"outcome", T_ENUM, F_REQUIRED, .values = outcomes},
+    {"reason", T_STRING, F_REQUIRED | F_NULLABLE},
+    {NULL},
 };
 static const struct field entry_schema = {NULL, T_OBJECT, 0, .fields = entry_fields};
 
 static const struct route routes[] = {
-	{M_GET, "/api/v1/audit", "audit.read", R_LIST, filter_fields, NULL, 200, &entry_schema, list_audit,
-	    "Audit entries, newest first"},
-	{M_POST, "/api/v1/audit/exports", "audit.read", 0, NULL, &export_body, 202, &job_schema, start_export,
-	    "Export the filtered audit log as CSV (a job)"},
-	{0},
+    {M_GET, "/api/v1/audit", "audit.read", R_LIST, filter_fields, NULL, 200, &entry_schema, list_audit,
+        "Audit entries, newest first"},
+    {M_POST, "/api/v1/audit/exports", "audit.read", 0, NULL, &export_body, 202, &job_schema, start_export,
+        "Export the filtered audit log as CSV (a job)"},
+    {0},
 };
 
 static const struct job_kind jobs[] = {
-	{"audit_export", export_run},
-	{NULL},
+    {"audit_export", export_run},
+    {NULL},
 };
 
 /* The application only ever inserts; triggers refuse edits made through SQL as a second line. */
 static const struct migration migrations[] = {
-	{1, "CREATE TABLE audit_log ("
-	    " id INTEGER PRIMARY KEY,"
-	    " time INTEGER NOT NULL,"
-	    " user_id INTEGER NOT NULL,"
-	    " username TEXT,"
-	    " client TEXT,"
-	    " action TEXT NOT NULL,"
-	    " object TEXT,"
-	    " outcome TEXT NOT NULL,"
-	    " reason TEXT,"
-	    " hash BLOB NOT NULL);"
-	    "CREATE INDEX audit_log_time ON audit_log (time);"
-	    "CREATE INDEX audit_log_username ON audit_log (username, id);"},
-	{0},
+    {1, "CREATE TABLE audit_log ("
+        " id INTEGER PRIMARY KEY,"
+        " time INTEGER NOT NULL,"
+        " user_id INTEGER NOT NULL,"
+        " username TEXT,"
+        " client TEXT,"
+        " action TEXT NOT NULL,"
+        " object TEXT,"
+        " outcome TEXT NOT NULL,"
+        " reason TEXT,"
+        " hash BLOB NOT NULL);"
+        "CREATE INDEX audit_log_time ON audit_log (time);"
+        "CREATE INDEX audit_log_username ON audit_log (username, id);"},
+    {0},
 };
 
 const struct module audit_module = {
-	.name = "audit",
-	.migrations = migrations,
-	.routes = routes,
-	.jobs = jobs,
+    .name = "audit",
+    .migrations = migrations,
+    .routes = routes,
+    .jobs = jobs,
 };

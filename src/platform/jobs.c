@@ -38,15 +38,15 @@ void job_progress(struct job *job, int64_t done, int64_t total)
 
 void job_result(struct job *job, const char *type, const char *filename, const void *data, size_t n)
 {
-	db_run(job->db, "UPDATE jobs SET result = ?, result_type = ?, result_name = ? WHERE id = ?", "btti", data,
-	    n, type, filename, job->id);
+	db_run(job->db, "UPDATE jobs SET result = ?, result_type = ?, result_name = ? WHERE id = ?", "btti", data, n,
+	    type, filename, job->id);
 }
 
 /* Take the oldest queued job and run it; false when there is none. */
 static bool run_one(struct db *db)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT id, kind, params FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1",
-	    NULL);
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT id, kind, params FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1", NULL);
 	if (st == NULL || db_step(st) != DB_ROW) {
 		if (st)
 			db_reset(st);
@@ -127,8 +127,9 @@ void reply_job(struct req *r, const char *kind, json_t *params)
 		BUG("unknown job kind");
 	char *text = json_dumps(params, JSON_COMPACT);
 	json_decref(params);
-	int rc = db_run(r->db, "INSERT INTO jobs (kind, user_id, params, state, created_at) VALUES (?, ?, ?, 'queued', ?)",
-	    "titi", kind, r->user->id, text, clock_now());
+	int rc =
+	    db_run(r->db, "INSERT INTO jobs (kind, user_id, params, state, created_at) VALUES (?, ?, ?, 'queued', ?)",
+	        "titi", kind, r->user->id, text, clock_now());
 	free(text);
 	if (rc != DB_DONE) {
 		reply_db_error(r, rc);
@@ -165,7 +166,8 @@ static void get_result(struct req *r)
 {
 	struct db_stmt *st = db_stmt(r->db,
 	    "SELECT result, result_type, result_name FROM jobs WHERE id = ? AND user_id = ? AND state = 'done'"
-	    " AND result IS NOT NULL", "ii", req_param_id(r, 0), r->user->id);
+	    " AND result IS NOT NULL",
+	    "ii", req_param_id(r, 0), r->user->id);
 	if (st == NULL || db_step(st) != DB_ROW) {
 		reply_problem(r, P_NOT_FOUND, "no such result");
 		return;
@@ -185,50 +187,50 @@ static void purge(struct db *db, int64_t now)
 static const char *const job_states[] = {"queued", "running", "done", "failed", NULL};
 
 static const struct field job_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"kind", T_STRING, F_REQUIRED},
-	{"state", T_ENUM, F_REQUIRED, .values = job_states},
-	{"progress", T_INT, F_REQUIRED},
-	{"total", T_INT, F_REQUIRED},
-	{"error", T_STRING, F_REQUIRED | F_NULLABLE},
-	{"download", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "where to fetch the result once done"},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"kind", T_STRING, F_REQUIRED},
+    {"state", T_ENUM, F_REQUIRED, .values = job_states},
+    {"progress", T_INT, F_REQUIRED},
+    {"total", T_INT, F_REQUIRED},
+    {"error", T_STRING, F_REQUIRED | F_NULLABLE},
+    {"download", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "where to fetch the result once done"},
+    {NULL},
 };
 const struct field job_schema = {NULL, T_OBJECT, 0, .fields = job_fields};
 
 static const struct route routes[] = {
-	{M_GET, "/api/v1/jobs/{id}", "me", 0, NULL, NULL, 200, &job_schema, get_job, "A job's progress"},
-	{M_GET, "/api/v1/jobs/{id}/result", "me", R_RAW, NULL, NULL, 200, NULL, get_result, "A finished job's file"},
-	{0},
+    {M_GET, "/api/v1/jobs/{id}", "me", 0, NULL, NULL, 200, &job_schema, get_job, "A job's progress"},
+    {M_GET, "/api/v1/jobs/{id}/result", "me", R_RAW, NULL, NULL, 200, NULL, get_result, "A finished job's file"},
+    {0},
 };
 
 static const struct periodic periodic[] = {
-	{"jobs.purge", 3600, purge},
-	{NULL},
+    {"jobs.purge", 3600, purge},
+    {NULL},
 };
 
 static const struct migration migrations[] = {
-	{1, "CREATE TABLE jobs ("
-	    " id INTEGER PRIMARY KEY,"
-	    " kind TEXT NOT NULL,"
-	    " user_id INTEGER NOT NULL REFERENCES users (id),"
-	    " params TEXT NOT NULL,"
-	    " state TEXT NOT NULL,"
-	    " progress INTEGER NOT NULL DEFAULT 0,"
-	    " total INTEGER NOT NULL DEFAULT 0,"
-	    " error TEXT,"
-	    " result BLOB,"
-	    " result_type TEXT,"
-	    " result_name TEXT,"
-	    " created_at INTEGER NOT NULL,"
-	    " finished_at INTEGER);"
-	    "CREATE INDEX jobs_state ON jobs (state, id);"},
-	{0},
+    {1, "CREATE TABLE jobs ("
+        " id INTEGER PRIMARY KEY,"
+        " kind TEXT NOT NULL,"
+        " user_id INTEGER NOT NULL REFERENCES users (id),"
+        " params TEXT NOT NULL,"
+        " state TEXT NOT NULL,"
+        " progress INTEGER NOT NULL DEFAULT 0,"
+        " total INTEGER NOT NULL DEFAULT 0,"
+        " error TEXT,"
+        " result BLOB,"
+        " result_type TEXT,"
+        " result_name TEXT,"
+        " created_at INTEGER NOT NULL,"
+        " finished_at INTEGER);"
+        "CREATE INDEX jobs_state ON jobs (state, id);"},
+    {0},
 };
 
 const struct module jobs_module = {
-	.name = "jobs",
-	.migrations = migrations,
-	.routes = routes,
-	.periodic = periodic,
+    .name = "jobs",
+    .migrations = migrations,
+    .routes = routes,
+    .periodic = periodic,
 };

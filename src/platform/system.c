@@ -22,10 +22,7 @@ static void metrics(struct req *r) { metrics_reply(r); }
 static char *openapi_text;
 static size_t openapi_len;
 
-static void openapi(struct req *r)
-{
-	reply_bytes(r, 200, "application/json", openapi_text, openapi_len, NULL);
-}
+static void openapi(struct req *r) { reply_bytes(r, 200, "application/json", openapi_text, openapi_len, NULL); }
 
 static void system_init(void)
 {
@@ -61,8 +58,9 @@ static void routes_list(struct req *r)
 		for (const struct route *rt = (*m)->routes; rt != NULL && rt->method != 0; rt++)
 			for (unsigned i = 0; i < 5; i++)
 				if (rt->method & (1u << i))
-					json_array_append_new(items, json_pack("{ss ss ss ss*}", "module", (*m)->name, "method",
-					    names[i], "path", rt->path, "permission", rt->perm));
+					json_array_append_new(
+					    items, json_pack("{ss ss ss ss*}", "module", (*m)->name, "method", names[i],
+					               "path", rt->path, "permission", rt->perm));
 	reply_json(r, 200, json_pack("{so}", "items", items));
 }
 
@@ -74,25 +72,25 @@ static const struct field health_fields[] = {{"status", T_STRING, F_REQUIRED}, {
 static const struct field health_schema = {NULL, T_OBJECT, 0, .fields = health_fields};
 
 static const struct route routes[] = {
-	{M_GET, "/healthz", NULL, R_PUBLIC, NULL, NULL, 200, &health_schema, healthz, "Liveness and database"},
-	{M_GET, "/metrics", NULL, R_PUBLIC | R_RAW, NULL, NULL, 200, NULL, metrics, "Prometheus metrics"},
-	{M_GET, "/api/openapi.json", NULL, R_PUBLIC | R_RAW, NULL, NULL, 200, NULL, openapi, "This API's description"},
+    {M_GET, "/healthz", NULL, R_PUBLIC, NULL, NULL, 200, &health_schema, healthz, "Liveness and database"},
+    {M_GET, "/metrics", NULL, R_PUBLIC | R_RAW, NULL, NULL, 200, NULL, metrics, "Prometheus metrics"},
+    {M_GET, "/api/openapi.json", NULL, R_PUBLIC | R_RAW, NULL, NULL, 200, NULL, openapi, "This API's description"},
 #ifdef DOORSTEP_TEST_CLOCK
-	{M_PUT, "/test/clock", NULL, R_PUBLIC, NULL, &clock_body, 200, NULL, set_clock, "Test builds: set the clock"},
-	{M_POST, "/test/tick", NULL, R_PUBLIC, NULL, NULL, 204, NULL, tick, "Test builds: run periodic work"},
-	{M_GET, "/test/routes", NULL, R_PUBLIC, NULL, NULL, 200, NULL, routes_list, "Test builds: the route table"},
+    {M_PUT, "/test/clock", NULL, R_PUBLIC, NULL, &clock_body, 200, NULL, set_clock, "Test builds: set the clock"},
+    {M_POST, "/test/tick", NULL, R_PUBLIC, NULL, NULL, 204, NULL, tick, "Test builds: run periodic work"},
+    {M_GET, "/test/routes", NULL, R_PUBLIC, NULL, NULL, 200, NULL, routes_list, "Test builds: the route table"},
 #endif
-	{0},
+    {0},
 };
 
 static const struct migration migrations[] = {
-	{1, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"},
-	{0},
+    {1, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"},
+    {0},
 };
 
 const struct module system_module = {
-	.name = "system",
-	.migrations = migrations,
-	.routes = routes,
-	.init = system_init,
+    .name = "system",
+    .migrations = migrations,
+    .routes = routes,
+    .init = system_init,
 };

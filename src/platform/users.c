@@ -13,7 +13,7 @@
 
 /* Users are in a security admin's scope when one of their roles lies in it,
  * or when they have no role yet. */
-#define IN_SCOPE(cond) \
+#define IN_SCOPE(cond)                                                                                   \
 	"(NOT EXISTS (SELECT 1 FROM role_assignments x WHERE x.user_id = u.id) OR EXISTS (SELECT 1 FROM" \
 	" role_assignments x WHERE x.user_id = u.id AND " cond "))"
 
@@ -26,7 +26,8 @@ static const char *scope_cond(struct req *r, const char ***codes, int *n)
 static json_t *user_json(struct req *r, int64_t id)
 {
 	struct db_stmt *st = db_stmt(req_db(r),
-	    "SELECT username, display_name, active, locked_until, must_change_password FROM users WHERE id = ?", "i", id);
+	    "SELECT username, display_name, active, locked_until, must_change_password FROM users WHERE id = ?", "i",
+	    id);
 	if (st == NULL || db_step(st) != DB_ROW) {
 		if (st)
 			db_reset(st);
@@ -42,10 +43,12 @@ static json_t *user_json(struct req *r, int64_t id)
 	json_t *roles = json_array();
 	st = db_stmt(req_db(r),
 	    "SELECT r.id, r.role, r.area_code, a.short_name FROM role_assignments r JOIN areas a ON a.code = r.area_code"
-	    " WHERE r.user_id = ? ORDER BY r.id", "i", id);
+	    " WHERE r.user_id = ? ORDER BY r.id",
+	    "i", id);
 	while (st != NULL && db_step(st) == DB_ROW)
-		json_array_append_new(roles, json_pack("{sI ss ss ss}", "id", (json_int_t)db_int(st, 0), "role",
-		    db_text(st, 1), "area_code", db_text(st, 2), "area_name", db_text(st, 3)));
+		json_array_append_new(
+		    roles, json_pack("{sI ss ss ss}", "id", (json_int_t)db_int(st, 0), "role", db_text(st, 1),
+		               "area_code", db_text(st, 2), "area_name", db_text(st, 3)));
 	if (st)
 		db_reset(st);
 	json_object_set_new(u, "roles", roles);
@@ -59,8 +62,8 @@ static int64_t target(struct req *r, bool changing)
 	const char **codes;
 	int n;
 	const char *cond = scope_cond(r, &codes, &n);
-	struct db_stmt *st = db_prepare(req_db(r),
-	    arena_printf(req_arena(r), "SELECT 1 FROM users u WHERE u.id = ? AND " IN_SCOPE("%s"), cond));
+	struct db_stmt *st = db_prepare(
+	    req_db(r), arena_printf(req_arena(r), "SELECT 1 FROM users u WHERE u.id = ? AND " IN_SCOPE("%s"), cond));
 	bool found = false;
 	if (st != NULL) {
 		db_bind_int(st, 1, id);
@@ -89,10 +92,11 @@ static void list_users(struct req *r)
 	const char *q = req_query(r, "q"), *area = req_area(r);
 	struct arena *a = req_arena(r);
 	const char *sql = arena_printf(a,
-	    "SELECT u.id FROM users u WHERE u.id > ? AND " IN_SCOPE("%s")
-	    " AND (? IS NULL OR u.username LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')"
-	    " AND (? IS NULL OR EXISTS (SELECT 1 FROM role_assignments y WHERE y.user_id = u.id"
-	    " AND y.area_code >= ? AND y.area_code < ?)) ORDER BY u.id LIMIT ?", cond);
+	    "SELECT u.id FROM users u WHERE u.id > ? AND " IN_SCOPE(
+	        "%s") " AND (? IS NULL OR u.username LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')"
+	              " AND (? IS NULL OR EXISTS (SELECT 1 FROM role_assignments y WHERE y.user_id = u.id"
+	              " AND y.area_code >= ? AND y.area_code < ?)) ORDER BY u.id LIMIT ?",
+	    cond);
 	struct db_stmt *st = db_prepare(req_db(r), sql);
 	if (st == NULL) {
 		reply_problem(r, P_INTERNAL, NULL);
@@ -165,8 +169,9 @@ static bool grant_ok(struct req *r, const char *field, const char *role, const c
 
 static int add_role(struct req *r, int64_t user_id, const char *role, const char *area)
 {
-	int rc = db_run(req_db(r), "INSERT INTO role_assignments (user_id, role, area_code, created_at) VALUES (?, ?, ?, ?)",
-	    "itti", user_id, role, area, clock_now());
+	int rc =
+	    db_run(req_db(r), "INSERT INTO role_assignments (user_id, role, area_code, created_at) VALUES (?, ?, ?, ?)",
+	        "itti", user_id, role, area, clock_now());
 	if (rc != DB_DONE)
 		return rc;
 	return audit_request_rc(r, "role.grant", arena_printf(req_arena(r), "user:%lld", (long long)user_id),
@@ -185,7 +190,8 @@ static void create_user_work(struct req *r)
 	json_t *roles = json_object_get(req_body(r), "roles");
 	size_t i;
 	json_t *g;
-	json_array_foreach(roles, i, g) {
+	json_array_foreach(roles, i, g)
+	{
 		const char *field = arena_printf(req_arena(r), "roles[%zu]", i);
 		if (!grant_ok(r, field, json_string_value(json_object_get(g, "role")),
 		        json_string_value(json_object_get(g, "area_code"))))
@@ -202,8 +208,9 @@ static void create_user_work(struct req *r)
 		reply_db_error(r, rc);
 		return;
 	}
-	rc = db_run(db, "INSERT INTO users (username, display_name, password_hash, password_changed_at,"
-	                " must_change_password, created_at) VALUES (?, ?, ?, ?, 1, ?)",
+	rc = db_run(db,
+	    "INSERT INTO users (username, display_name, password_hash, password_changed_at,"
+	    " must_change_password, created_at) VALUES (?, ?, ?, ?, 1, ?)",
 	    "tttii", username, body_str(r, "display_name"), hash, now, now);
 	if (rc == DB_CONSTRAINT) {
 		db_rollback(db);
@@ -211,10 +218,11 @@ static void create_user_work(struct req *r)
 		return;
 	}
 	int64_t id = db_last_id(db);
-	rc = rc == DB_DONE ? audit_request_rc(r, "user.create", arena_printf(req_arena(r), "user:%lld", (long long)id),
-	                         username)
-	                   : rc;
-	json_array_foreach(roles, i, g) {
+	rc = rc == DB_DONE
+	         ? audit_request_rc(r, "user.create", arena_printf(req_arena(r), "user:%lld", (long long)id), username)
+	         : rc;
+	json_array_foreach(roles, i, g)
+	{
 		if (rc == DB_OK)
 			rc = add_role(r, id, json_string_value(json_object_get(g, "role")),
 			    json_string_value(json_object_get(g, "area_code")));
@@ -232,10 +240,7 @@ static void create_user_work(struct req *r)
 	reply_json(r, 201, user_json(r, id));
 }
 
-static void create_user(struct req *r)
-{
-	reply_defer(r, create_user_work);
-}
+static void create_user(struct req *r) { reply_defer(r, create_user_work); }
 
 /* Run one audited change on the target in a transaction, then answer with the user. */
 static void change(struct req *r, const char *action, const char *sql, const char *detail, bool end_sessions)
@@ -272,8 +277,10 @@ static void deactivate_user(struct req *r)
 
 static void reactivate_user(struct req *r)
 {
-	change(r, "user.reactivate", "UPDATE users SET active = 1, failed_logins = 0, locked_until = 0"
-	                             " WHERE ? > 0 AND id = ?", NULL, false);
+	change(r, "user.reactivate",
+	    "UPDATE users SET active = 1, failed_logins = 0, locked_until = 0"
+	    " WHERE ? > 0 AND id = ?",
+	    NULL, false);
 }
 
 static void reset_password_work(struct req *r)
@@ -301,12 +308,16 @@ static void reset_password_work(struct req *r)
 	}
 	int rc = db_begin(db);
 	if (rc == DB_OK)
-		rc = db_run(db, "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 1,"
-		                " failed_logins = 0, locked_until = 0 WHERE id = ?", "tii", hash, clock_now(), id) == DB_DONE
-		    ? DB_OK : DB_ERROR;
+		rc = db_run(db,
+		         "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 1,"
+		         " failed_logins = 0, locked_until = 0 WHERE id = ?",
+		         "tii", hash, clock_now(), id) == DB_DONE
+		         ? DB_OK
+		         : DB_ERROR;
 	if (rc == DB_OK) {
 		session_end_all(db, id, NULL);
-		rc = audit_request_rc(r, "user.password_reset", arena_printf(req_arena(r), "user:%lld", (long long)id), NULL);
+		rc = audit_request_rc(
+		    r, "user.password_reset", arena_printf(req_arena(r), "user:%lld", (long long)id), NULL);
 	}
 	if (rc != DB_OK || (rc = db_commit(db)) != DB_OK) {
 		db_rollback(db);
@@ -316,10 +327,7 @@ static void reset_password_work(struct req *r)
 	reply_empty(r, 204);
 }
 
-static void reset_password(struct req *r)
-{
-	reply_defer(r, reset_password_work);
-}
+static void reset_password(struct req *r) { reply_defer(r, reset_password_work); }
 
 static void grant_role(struct req *r)
 {
@@ -346,7 +354,8 @@ static void grant_role(struct req *r)
 	}
 	struct db_stmt *st = db_stmt(db,
 	    "SELECT r.id, r.role, r.area_code, a.short_name FROM role_assignments r JOIN areas a ON a.code = r.area_code"
-	    " WHERE r.id = ?", "i", rid);
+	    " WHERE r.id = ?",
+	    "i", rid);
 	json_t *out = NULL;
 	if (st != NULL && db_step(st) == DB_ROW)
 		out = json_pack("{sI ss ss ss}", "id", (json_int_t)db_int(st, 0), "role", db_text(st, 1), "area_code",
@@ -366,8 +375,8 @@ static void revoke_role(struct req *r)
 		return;
 	struct db *db = req_db(r);
 	int64_t rid = req_param_id(r, 1);
-	struct db_stmt *st = db_stmt(db, "SELECT role, area_code FROM role_assignments WHERE id = ? AND user_id = ?",
-	    "ii", rid, id);
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT role, area_code FROM role_assignments WHERE id = ? AND user_id = ?", "ii", rid, id);
 	char what[160] = "";
 	bool found = st != NULL && db_step(st) == DB_ROW;
 	if (found)
@@ -403,7 +412,7 @@ static void list_roles(struct req *r)
 		for (const char *const *p = d->perms; *p != NULL; p++)
 			json_array_append_new(perms, json_string(*p));
 		json_array_append_new(items, json_pack("{ss ss ss so}", "id", d->id, "name_zh", d->name_zh, "name_en",
-		    d->name_en, "permissions", perms));
+		                                 d->name_en, "permissions", perms));
 	}
 	reply_list(r, items, 0);
 }
@@ -441,7 +450,8 @@ static void create_token(struct req *r)
 	const char *joined = "";
 	size_t i;
 	json_t *s;
-	json_array_foreach(scopes, i, s) {
+	json_array_foreach(scopes, i, s)
+	{
 		if (!perm_known(json_string_value(s))) {
 			reply_invalid(r, arena_printf(req_arena(r), "scopes[%zu]", i), "is not a known permission");
 			return;
@@ -455,14 +465,16 @@ static void create_token(struct req *r)
 	if (rc == DB_OK)
 		rc = apitoken_create(db, body_str(r, "name"), joined, token, &id);
 	if (rc == DB_OK)
-		rc = audit_request_rc(r, "apitoken.create", arena_printf(req_arena(r), "token:%lld", (long long)id), joined);
+		rc = audit_request_rc(
+		    r, "apitoken.create", arena_printf(req_arena(r), "token:%lld", (long long)id), joined);
 	if (rc != DB_OK || (rc = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		reply_db_error(r, rc);
 		return;
 	}
-	reply_json(r, 201, json_pack("{sI ss ss ss}", "id", (json_int_t)id, "name", body_str(r, "name"), "scopes", joined,
-	    "token", token));
+	reply_json(r, 201,
+	    json_pack(
+	        "{sI ss ss ss}", "id", (json_int_t)id, "name", body_str(r, "name"), "scopes", joined, "token", token));
 }
 
 static void revoke_token(struct req *r)
@@ -471,15 +483,18 @@ static void revoke_token(struct req *r)
 	int64_t id = req_param_id(r, 0);
 	int rc = db_begin(db);
 	if (rc == DB_OK)
-		rc = db_run(db, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", "ii", clock_now(),
-		    id) == DB_DONE ? DB_OK : DB_ERROR;
+		rc = db_run(db, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", "ii",
+		         clock_now(), id) == DB_DONE
+		         ? DB_OK
+		         : DB_ERROR;
 	if (rc == DB_OK && db_changes(db) == 0) {
 		db_rollback(db);
 		reply_problem(r, P_NOT_FOUND, "no such active token");
 		return;
 	}
 	if (rc == DB_OK)
-		rc = audit_request_rc(r, "apitoken.revoke", arena_printf(req_arena(r), "token:%lld", (long long)id), NULL);
+		rc = audit_request_rc(
+		    r, "apitoken.revoke", arena_printf(req_arena(r), "token:%lld", (long long)id), NULL);
 	if (rc != DB_OK || (rc = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		reply_db_error(r, rc);
@@ -489,106 +504,106 @@ static void revoke_token(struct req *r)
 }
 
 static const struct field grant_fields[] = {
-	{"role", T_ENUM, F_REQUIRED, .values = role_ids},
-	{"area_code", T_STRING, F_REQUIRED | F_AREA},
-	{NULL},
+    {"role", T_ENUM, F_REQUIRED, .values = role_ids},
+    {"area_code", T_STRING, F_REQUIRED | F_AREA},
+    {NULL},
 };
 static const struct field grant_body = {NULL, T_OBJECT, 0, .fields = grant_fields};
 
 static const struct field create_fields[] = {
-	{"username", T_STRING, F_REQUIRED, 2, 64},
-	{"display_name", T_STRING, F_REQUIRED, 1, 64},
-	{"password", T_STRING, F_REQUIRED | F_SECRET, 1, 128, .desc = "initial password; changed at first login"},
-	{"roles", T_ARRAY, 0, 0, 50, .items = &grant_body},
-	{NULL},
+    {"username", T_STRING, F_REQUIRED, 2, 64},
+    {"display_name", T_STRING, F_REQUIRED, 1, 64},
+    {"password", T_STRING, F_REQUIRED | F_SECRET, 1, 128, .desc = "initial password; changed at first login"},
+    {"roles", T_ARRAY, 0, 0, 50, .items = &grant_body},
+    {NULL},
 };
 static const struct field create_body = {NULL, T_OBJECT, 0, .fields = create_fields};
 
 static const struct field reset_fields[] = {
-	{"password", T_STRING, F_REQUIRED | F_SECRET, 1, 128},
-	{NULL},
+    {"password", T_STRING, F_REQUIRED | F_SECRET, 1, 128},
+    {NULL},
 };
 static const struct field reset_body = {NULL, T_OBJECT, 0, .fields = reset_fields};
 
 static const struct field user_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"username", T_STRING, F_REQUIRED},
-	{"display_name", T_STRING, F_REQUIRED},
-	{"active", T_BOOL, F_REQUIRED},
-	{"locked_until", T_DATETIME, F_REQUIRED | F_NULLABLE},
-	{"must_change_password", T_BOOL, F_REQUIRED},
-	{"roles", T_ARRAY, F_REQUIRED, .items = &role_grant_schema},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"username", T_STRING, F_REQUIRED},
+    {"display_name", T_STRING, F_REQUIRED},
+    {"active", T_BOOL, F_REQUIRED},
+    {"locked_until", T_DATETIME, F_REQUIRED | F_NULLABLE},
+    {"must_change_password", T_BOOL, F_REQUIRED},
+    {"roles", T_ARRAY, F_REQUIRED, .items = &role_grant_schema},
+    {NULL},
 };
 static const struct field user_schema = {NULL, T_OBJECT, 0, .fields = user_fields};
 
 static const struct field str_item = {NULL, T_STRING};
 static const struct field role_fields[] = {
-	{"id", T_STRING, F_REQUIRED},
-	{"name_zh", T_STRING, F_REQUIRED},
-	{"name_en", T_STRING, F_REQUIRED},
-	{"permissions", T_ARRAY, F_REQUIRED, .items = &str_item},
-	{NULL},
+    {"id", T_STRING, F_REQUIRED},
+    {"name_zh", T_STRING, F_REQUIRED},
+    {"name_en", T_STRING, F_REQUIRED},
+    {"permissions", T_ARRAY, F_REQUIRED, .items = &str_item},
+    {NULL},
 };
 static const struct field role_schema = {NULL, T_OBJECT, 0, .fields = role_fields};
 
 static const struct field q_query[] = {
-	{"q", T_STRING, 0, 1, 64, .desc = "part of the username or display name"},
-	{NULL},
+    {"q", T_STRING, 0, 1, 64, .desc = "part of the username or display name"},
+    {NULL},
 };
 
 static const struct field scope_item = {NULL, T_STRING, 0, 1, 64};
 static const struct field token_create_fields[] = {
-	{"name", T_STRING, F_REQUIRED, 1, 64},
-	{"scopes", T_ARRAY, F_REQUIRED, 1, 20, .items = &scope_item, .desc = "permissions the token holds"},
-	{NULL},
+    {"name", T_STRING, F_REQUIRED, 1, 64},
+    {"scopes", T_ARRAY, F_REQUIRED, 1, 20, .items = &scope_item, .desc = "permissions the token holds"},
+    {NULL},
 };
 static const struct field token_create_body = {NULL, T_OBJECT, 0, .fields = token_create_fields};
 static const struct field token_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"name", T_STRING, F_REQUIRED},
-	{"scopes", T_STRING, F_REQUIRED},
-	{"created_at", T_DATETIME, F_REQUIRED},
-	{"revoked_at", T_DATETIME, F_REQUIRED | F_NULLABLE},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"name", T_STRING, F_REQUIRED},
+    {"scopes", T_STRING, F_REQUIRED},
+    {"created_at", T_DATETIME, F_REQUIRED},
+    {"revoked_at", T_DATETIME, F_REQUIRED | F_NULLABLE},
+    {NULL},
 };
 static const struct field token_schema = {NULL, T_OBJECT, 0, .fields = token_fields};
 static const struct field new_token_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"name", T_STRING, F_REQUIRED},
-	{"scopes", T_STRING, F_REQUIRED},
-	{"token", T_STRING, F_REQUIRED, .desc = "shown once; send as Authorization: Bearer TOKEN"},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"name", T_STRING, F_REQUIRED},
+    {"scopes", T_STRING, F_REQUIRED},
+    {"token", T_STRING, F_REQUIRED, .desc = "shown once; send as Authorization: Bearer TOKEN"},
+    {NULL},
 };
 static const struct field new_token_schema = {NULL, T_OBJECT, 0, .fields = new_token_fields};
 
 static const struct route routes[] = {
-	{M_GET, "/api/v1/roles", "me", R_LIST, NULL, NULL, 200, &role_schema, list_roles, "Roles and their permissions"},
-	{M_GET, "/api/v1/users", "users.manage", R_LIST, q_query, NULL, 200, &user_schema, list_users, "Users in scope"},
-	{M_POST, "/api/v1/users", "users.manage", 0, NULL, &create_body, 201, &user_schema, create_user, "Create a user"},
-	{M_GET, "/api/v1/users/{id}", "users.manage", 0, NULL, NULL, 200, &user_schema, get_user, "One user"},
-	{M_POST, "/api/v1/users/{id}/roles", "users.manage", 0, NULL, &grant_body, 201, &role_grant_schema, grant_role,
-	    "Give a role over an area"},
-	{M_DELETE, "/api/v1/users/{id}/roles/{rid}", "users.manage", 0, NULL, NULL, 204, NULL, revoke_role,
-	    "Take a role away"},
-	{M_POST, "/api/v1/users/{id}/unlock", "users.manage", 0, NULL, NULL, 200, &user_schema, unlock_user,
-	    "Unlock a locked account"},
-	{M_POST, "/api/v1/users/{id}/deactivate", "users.manage", 0, NULL, NULL, 200, &user_schema, deactivate_user,
-	    "Deactivate an account and end its sessions"},
-	{M_POST, "/api/v1/users/{id}/reactivate", "users.manage", 0, NULL, NULL, 200, &user_schema, reactivate_user,
-	    "Reactivate an account"},
-	{M_POST, "/api/v1/users/{id}/password-reset", "users.manage", 0, NULL, &reset_body, 204, NULL, reset_password,
-	    "Set a new password the user must change at next login"},
-	{M_GET, "/api/v1/api-tokens", "apikeys.manage", R_LIST, NULL, NULL, 200, &token_schema, list_tokens,
-	    "API tokens for integrations"},
-	{M_POST, "/api/v1/api-tokens", "apikeys.manage", 0, NULL, &token_create_body, 201, &new_token_schema,
-	    create_token, "Create an API token (shown once)"},
-	{M_DELETE, "/api/v1/api-tokens/{id}", "apikeys.manage", 0, NULL, NULL, 204, NULL, revoke_token,
-	    "Revoke an API token"},
-	{0},
+    {M_GET, "/api/v1/roles", "me", R_LIST, NULL, NULL, 200, &role_schema, list_roles, "Roles and their permissions"},
+    {M_GET, "/api/v1/users", "users.manage", R_LIST, q_query, NULL, 200, &user_schema, list_users, "Users in scope"},
+    {M_POST, "/api/v1/users", "users.manage", 0, NULL, &create_body, 201, &user_schema, create_user, "Create a user"},
+    {M_GET, "/api/v1/users/{id}", "users.manage", 0, NULL, NULL, 200, &user_schema, get_user, "One user"},
+    {M_POST, "/api/v1/users/{id}/roles", "users.manage", 0, NULL, &grant_body, 201, &role_grant_schema, grant_role,
+        "Give a role over an area"},
+    {M_DELETE, "/api/v1/users/{id}/roles/{rid}", "users.manage", 0, NULL, NULL, 204, NULL, revoke_role,
+        "Take a role away"},
+    {M_POST, "/api/v1/users/{id}/unlock", "users.manage", 0, NULL, NULL, 200, &user_schema, unlock_user,
+        "Unlock a locked account"},
+    {M_POST, "/api/v1/users/{id}/deactivate", "users.manage", 0, NULL, NULL, 200, &user_schema, deactivate_user,
+        "Deactivate an account and end its sessions"},
+    {M_POST, "/api/v1/users/{id}/reactivate", "users.manage", 0, NULL, NULL, 200, &user_schema, reactivate_user,
+        "Reactivate an account"},
+    {M_POST, "/api/v1/users/{id}/password-reset", "users.manage", 0, NULL, &reset_body, 204, NULL, reset_password,
+        "Set a new password the user must change at next login"},
+    {M_GET, "/api/v1/api-tokens", "apikeys.manage", R_LIST, NULL, NULL, 200, &token_schema, list_tokens,
+        "API tokens for integrations"},
+    {M_POST, "/api/v1/api-tokens", "apikeys.manage", 0, NULL, &token_create_body, 201, &new_token_schema, create_token,
+        "Create an API token (shown once)"},
+    {M_DELETE, "/api/v1/api-tokens/{id}", "apikeys.manage", 0, NULL, NULL, 204, NULL, revoke_token,
+        "Revoke an API token"},
+    {0},
 };
 
 const struct module users_module = {
-	.name = "users",
-	.routes = routes,
+    .name = "users",
+    .routes = routes,
 };

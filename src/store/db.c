@@ -153,10 +153,7 @@ struct db_stmt *db_stmt(struct db *db, const char *sql, const char *fmt, ...)
 	return st;
 }
 
-struct db_stmt *db_prepare(struct db *db, const char *sql)
-{
-	return lookup(db, sql);
-}
+struct db_stmt *db_prepare(struct db *db, const char *sql) { return lookup(db, sql); }
 
 int db_bind_int(struct db_stmt *st, int idx, int64_t v) { return st->db->drv->bind_int(st->h, idx, v); }
 int db_bind_text(struct db_stmt *st, int idx, const char *s)

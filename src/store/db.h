@@ -13,10 +13,10 @@ struct db_stmt;
 
 enum db_rc {
 	DB_OK = 0,
-	DB_ROW,        /* step: a row is ready */
-	DB_DONE,       /* step: no more rows */
+	DB_ROW, /* step: a row is ready */
+	DB_DONE, /* step: no more rows */
 	DB_CONSTRAINT, /* a UNIQUE, FOREIGN KEY or CHECK constraint failed */
-	DB_BUSY,       /* the lock could not be had within the busy timeout */
+	DB_BUSY, /* the lock could not be had within the busy timeout */
 	DB_ERROR,
 };
 

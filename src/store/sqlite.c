@@ -56,10 +56,7 @@ static void *sq_open(const char *path, bool create, char *err, size_t errn)
 
 static void sq_close(void *c) { sqlite3_close_v2(c); }
 
-static int sq_exec(void *c, const char *sql)
-{
-	return map_rc(sqlite3_exec(c, sql, NULL, NULL, NULL));
-}
+static int sq_exec(void *c, const char *sql) { return map_rc(sqlite3_exec(c, sql, NULL, NULL, NULL)); }
 
 static void *sq_prepare(void *c, const char *sql)
 {
@@ -155,28 +152,28 @@ static bool sq_integrity(void *c)
 static void sq_checkpoint(void *c) { sqlite3_wal_checkpoint_v2(c, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL); }
 
 const struct db_driver db_sqlite_driver = {
-	.name = "sqlite",
-	.open = sq_open,
-	.close = sq_close,
-	.exec = sq_exec,
-	.prepare = sq_prepare,
-	.finalize = sq_finalize,
-	.bind_int = sq_bind_int,
-	.bind_text = sq_bind_text,
-	.bind_blob = sq_bind_blob,
-	.bind_null = sq_bind_null,
-	.step = sq_step,
-	.reset = sq_reset,
-	.col_int = sq_col_int,
-	.col_text = sq_col_text,
-	.col_blob = sq_col_blob,
-	.col_null = sq_col_null,
-	.last_id = sq_last_id,
-	.changes = sq_changes,
-	.begin_sql = "BEGIN IMMEDIATE",
-	.backup = sq_backup,
-	.restore = sq_restore,
-	.integrity = sq_integrity,
-	.checkpoint = sq_checkpoint,
-	.errmsg = sq_errmsg,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .bind_int = sq_bind_int,
+    .bind_text = sq_bind_text,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .reset = sq_reset,
+    .col_int = sq_col_int,
+    .col_text = sq_col_text,
+    .col_blob = sq_col_blob,
+    .col_null = sq_col_null,
+    .last_id = sq_last_id,
+    .changes = sq_changes,
+    .begin_sql = "BEGIN IMMEDIATE",
+    .backup = sq_backup,
+    .restore = sq_restore,
+    .integrity = sq_integrity,
+    .checkpoint = sq_checkpoint,
+    .errmsg = sq_errmsg,
 };
