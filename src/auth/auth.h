@@ -23,7 +23,8 @@ struct user {
 	const char *display_name;
 	struct role_grant *roles;
 	int nroles;
-	bool must_change_password;
+	bool must_change_password; /* forced by an admin, or the password expired */
+	int64_t password_changed_at;
 	/* Set when the caller came with a session cookie. */
 	bool via_session;
 	unsigned char session_hash[32];
@@ -64,6 +65,8 @@ int scope_bind(struct db_stmt *st, int idx, struct arena *a, const char **codes,
 json_t *user_permissions_json(const struct user *u);
 /* The user's roles as JSON [{id, role, area_code, area_name}]. */
 json_t *user_roles_json(const struct user *u);
+/* Whether u's password is past the staff maximum age at now (residents' never expire). */
+bool password_expired(const struct user *u, int64_t now);
 /* Load the user's profile and role assignments; NULL if no such active user. */
 struct user *user_load(struct arena *a, struct db *db, int64_t id);
 
@@ -84,6 +87,8 @@ struct user *session_lookup(struct arena *a, struct db *db, const char *token);
 void session_end(struct db *db, const unsigned char hash[32]);
 /* End all of the user's sessions except keep (may be NULL). */
 void session_end_all(struct db *db, int64_t user_id, const unsigned char *keep);
+/* Call after committing any change to users, roles or sessions: cached sessions are reloaded. */
+void auth_changed(void);
 /* Delete expired sessions. */
 void session_purge(struct db *db, int64_t now);
 

@@ -221,12 +221,16 @@ struct user *user_load(struct arena *a, struct db *db, int64_t id)
 	}
 	db_reset(st);
 
-	/* Staff passwords expire; residents' do not. */
+	u->password_changed_at = changed_at;
+	u->must_change_password = u->must_change_password || password_expired(u, clock_now());
+	return u;
+}
+
+bool password_expired(const struct user *u, int64_t now)
+{
 	int64_t max_age = config_get(CFG_PASSWORD_MAX_AGE) * 86400;
 	bool staff = false;
 	for (int i = 0; i < u->nroles; i++)
 		staff = staff || strcmp(u->roles[i].role, "resident") != 0;
-	if (staff && max_age > 0 && clock_now() - changed_at > max_age)
-		u->must_change_password = true;
-	return u;
+	return staff && max_age > 0 && now - u->password_changed_at > max_age;
 }

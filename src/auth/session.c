@@ -12,6 +12,57 @@
 
 #define TOUCH_EVERY 60
 
+/* Authenticated sessions are cached per thread for a few seconds, so a busy
+ * client does not cost three queries a request. Any change to users, roles or
+ * sessions made by this process bumps the generation and empties every cache;
+ * changes made by another process (the CLI) are seen within CACHE_TTL. */
+#define CACHE_SLOTS 256
+#define CACHE_TTL_NS (5LL * 1000000000)
+
+struct cached {
+	char token[65]; /* kept in memory only, so a hit needs no hashing */
+	unsigned char hash[32];
+	uint64_t gen;
+	int64_t fetched_ns;
+	int64_t created, last_seen;
+	struct arena *arena; /* owns user */
+	struct user *user;
+};
+
+static _Atomic uint64_t generation = 1;
+static _Thread_local struct cached cache[CACHE_SLOTS];
+
+void auth_changed(void)
+{
+	generation++;
+}
+
+static struct user *user_copy(struct arena *a, const struct user *u)
+{
+	struct user *c = arena_alloc(a, sizeof(*c));
+	*c = *u;
+	c->username = arena_strdup(a, u->username);
+	c->display_name = arena_strdup(a, u->display_name);
+	c->csrf_token = u->csrf_token ? arena_strdup(a, u->csrf_token) : NULL;
+	c->roles = arena_alloc(a, sizeof(*c->roles) * (size_t)(u->nroles ? u->nroles : 1));
+	for (int i = 0; i < u->nroles; i++) {
+		c->roles[i].id = u->roles[i].id;
+		c->roles[i].role = arena_strdup(a, u->roles[i].role);
+		c->roles[i].area_code = arena_strdup(a, u->roles[i].area_code);
+		c->roles[i].area_name = arena_strdup(a, u->roles[i].area_name);
+	}
+	return c;
+}
+
+static struct cached *slot(const char *token)
+{
+	/* Tokens are random hex: their first eight digits spread the slots well. */
+	uint32_t idx = 0;
+	for (int i = 0; i < 8; i++)
+		idx = idx * 16 + (uint32_t)(token[i] <= '9' ? token[i] - '0' : token[i] - 'a' + 10);
+	return &cache[idx % CACHE_SLOTS];
+}
+
 void token_hash(const char *token, unsigned char out[32])
 {
 	crypto_hash_sha256(out, (const unsigned char *)token, strlen(token));
@@ -50,39 +101,82 @@ static bool valid_token(const char *t)
 	return true;
 }
 
+/* Whether a session created at created and last seen at seen is still alive. */
+static bool alive(int64_t now, int64_t created, int64_t seen)
+{
+	return now - created < config_get(CFG_SESSION_MAX) && now - seen < config_get(CFG_SESSION_IDLE);
+}
+
+static void touch(struct db *db, struct cached *c, const unsigned char hash[32], int64_t now, int64_t *seen)
+{
+	if (now - *seen < TOUCH_EVERY)
+		return;
+	db_run(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", "ib", now, hash, (size_t)32);
+	*seen = now;
+	if (c != NULL)
+		c->last_seen = now;
+}
+
 struct user *session_lookup(struct arena *a, struct db *db, const char *token)
 {
 	if (!valid_token(token))
 		return NULL;
+	int64_t now = clock_now(), mono = clock_mono_ns();
+	struct cached *c = slot(token);
+	if (c->user != NULL && c->gen == generation && mono - c->fetched_ns < CACHE_TTL_NS &&
+	    sodium_memcmp(c->token, token, 64) == 0) {
+		if (!alive(now, c->created, c->last_seen)) {
+			session_end(db, c->hash);
+			return NULL;
+		}
+		touch(db, c, c->hash, now, &c->last_seen);
+		struct user *u = user_copy(a, c->user);
+		u->must_change_password = u->must_change_password || password_expired(u, now);
+		return u;
+	}
+
 	unsigned char hash[32];
 	token_hash(token, hash);
-	struct db_stmt *st =
-	    db_stmt(db, "SELECT user_id, csrf_token, created_at, last_seen FROM sessions WHERE token_hash = ?", "b",
-	        hash, sizeof(hash));
-	if (st == NULL || db_step(st) != DB_ROW)
+	uint64_t gen = generation; /* read before the database, so a change during the read is not cached */
+	struct db_stmt *st = db_stmt(db,
+	    "SELECT user_id, csrf_token, created_at, last_seen FROM sessions WHERE token_hash = ?", "b", hash,
+	    sizeof(hash));
+	if (st == NULL || db_step(st) != DB_ROW) {
+		if (st)
+			db_reset(st);
 		return NULL;
+	}
 	int64_t user_id = db_int(st, 0), created = db_int(st, 2), seen = db_int(st, 3);
 	char *csrf = arena_strdup(a, db_text(st, 1));
 	db_reset(st);
-	int64_t now = clock_now();
-	if (now - created >= config_get(CFG_SESSION_MAX) || now - seen >= config_get(CFG_SESSION_IDLE)) {
+	if (!alive(now, created, seen)) {
 		session_end(db, hash);
 		return NULL;
 	}
 	struct user *u = user_load(a, db, user_id);
 	if (u == NULL)
 		return NULL;
-	if (now - seen >= TOUCH_EVERY)
-		db_run(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", "ib", now, hash, sizeof(hash));
+	touch(db, NULL, hash, now, &seen);
 	u->via_session = true;
 	memcpy(u->session_hash, hash, sizeof(hash));
 	u->csrf_token = csrf;
+
+	arena_free(c->arena);
+	c->arena = arena_new();
+	c->user = user_copy(c->arena, u);
+	memcpy(c->hash, hash, sizeof(hash));
+	memcpy(c->token, token, 65);
+	c->gen = gen;
+	c->fetched_ns = mono;
+	c->created = created;
+	c->last_seen = seen;
 	return u;
 }
 
 void session_end(struct db *db, const unsigned char hash[32])
 {
 	db_run(db, "DELETE FROM sessions WHERE token_hash = ?", "b", hash, (size_t)32);
+	auth_changed();
 }
 
 void session_end_all(struct db *db, int64_t user_id, const unsigned char *keep)

@@ -63,6 +63,23 @@ void arena_free(struct arena *a)
 	free(a);
 }
 
+void arena_reset(struct arena *a)
+{
+	for (struct cleanup *c = a->cleanups; c != NULL; c = c->next)
+		c->fn(c->ptr);
+	a->cleanups = NULL;
+	/* The head is always a standard block (large ones go behind it): keep it. */
+	struct block *b = a->head->next;
+	while (b != NULL) {
+		struct block *next = b->next;
+		free(b);
+		b = next;
+	}
+	a->head->next = NULL;
+	a->head->used = 0;
+	a->total = 0;
+}
+
 void *arena_alloc(struct arena *a, size_t n)
 {
 	size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);

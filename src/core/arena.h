@@ -12,6 +12,8 @@ struct arena;
 struct arena *arena_new(void);
 /* Run the cleanup handlers (last added first), then free all memory. NULL is allowed. */
 void arena_free(struct arena *a);
+/* Run the cleanup handlers and forget every allocation, keeping one block for reuse. */
+void arena_reset(struct arena *a);
 /* Zeroed memory for n bytes, aligned for any type, valid until arena_free. */
 void *arena_alloc(struct arena *a, size_t n);
 /* A copy of the n bytes at s with a terminating NUL. */

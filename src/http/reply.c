@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/config.h"
+#include "../core/json_write.h"
 #include "../core/log.h"
 #include "../core/parse.h"
 #include "internal.h"
@@ -67,11 +68,10 @@ static void set_out(struct req *r, int status, const char *type, char *data, siz
 
 void reply_json(struct req *r, int status, json_t *body)
 {
-	char *s = json_dumps(body, JSON_COMPACT);
+	size_t n;
+	char *s = json_write(body, &n);
 	json_decref(body);
-	if (s == NULL)
-		fatal("out of memory");
-	set_out(r, status, "application/json", s, strlen(s));
+	set_out(r, status, "application/json", s, n);
 }
 
 void reply_list(struct req *r, json_t *items, int64_t next_cursor)
@@ -122,11 +122,10 @@ void reply_problem(struct req *r, enum problem p, const char *detail)
 	    "title", problems[p].title, "status", problems[p].status, "detail", detail ? detail : problems[p].title);
 	if (p == P_INVALID)
 		json_object_set(body, "errors", r->errors ? r->errors : json_array());
-	char *s = json_dumps(body, JSON_COMPACT);
+	size_t n;
+	char *s = json_write(body, &n);
 	json_decref(body);
-	if (s == NULL)
-		fatal("out of memory");
-	set_out(r, problems[p].status, "application/problem+json", s, strlen(s));
+	set_out(r, problems[p].status, "application/problem+json", s, n);
 }
 
 void req_invalid(struct req *r, const char *field, const char *detail)

@@ -198,6 +198,7 @@ static void change_password_work(struct req *r)
 		reply_db_error(r, rc);
 		return;
 	}
+	auth_changed();
 	reply_empty(r, 204);
 }
 

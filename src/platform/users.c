@@ -261,6 +261,7 @@ static void change(struct req *r, const char *action, const char *sql, const cha
 		reply_db_error(r, rc);
 		return;
 	}
+	auth_changed(); /* cached sessions see the change at once */
 	reply_json(r, 200, user_json(r, id));
 }
 
@@ -324,6 +325,7 @@ static void reset_password_work(struct req *r)
 		reply_db_error(r, rc);
 		return;
 	}
+	auth_changed(); /* cached sessions see the change at once */
 	reply_empty(r, 204);
 }
 
@@ -352,6 +354,7 @@ static void grant_role(struct req *r)
 		reply_db_error(r, rc);
 		return;
 	}
+	auth_changed(); /* cached sessions see the change at once */
 	struct db_stmt *st = db_stmt(db,
 	    "SELECT r.id, r.role, r.area_code, a.short_name FROM role_assignments r JOIN areas a ON a.code = r.area_code"
 	    " WHERE r.id = ?",
@@ -401,6 +404,7 @@ static void revoke_role(struct req *r)
 		reply_db_error(r, rc);
 		return;
 	}
+	auth_changed(); /* cached sessions see the change at once */
 	reply_empty(r, 204);
 }
 
