@@ -1,7 +1,9 @@
 /* Sessions: a random 256-bit cookie stored only as its SHA-256. Idle expiry
  * is checked on every request, but last_seen is written at most once a minute,
  * so reads do not become writes. */
+#include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/clock.h"
@@ -30,7 +32,19 @@ struct cached {
 };
 
 static _Atomic uint64_t generation = 1;
-static _Thread_local struct cached cache[CACHE_SLOTS];
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *p)
+{
+	struct cached *cache = p;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		arena_free(cache[i].arena);
+	sodium_memzero(cache, sizeof(*cache) * CACHE_SLOTS);
+	free(cache);
+}
+
+static void cache_init(void) { pthread_key_create(&cache_key, cache_free); }
 
 void auth_changed(void)
 {
@@ -56,6 +70,14 @@ static struct user *user_copy(struct arena *a, const struct user *u)
 
 static struct cached *slot(const char *token)
 {
+	pthread_once(&cache_once, cache_init);
+	struct cached *cache = pthread_getspecific(cache_key);
+	if (cache == NULL) {
+		cache = calloc(CACHE_SLOTS, sizeof(*cache));
+		if (cache == NULL)
+			fatal("out of memory");
+		pthread_setspecific(cache_key, cache);
+	}
 	/* Tokens are random hex: their first eight digits spread the slots well. */
 	uint32_t idx = 0;
 	for (int i = 0; i < 8; i++)

@@ -21,7 +21,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 /* printf into arena memory. */
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);
+char *arena_vprintf(struct arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0), nonnull(2)));
 /* Call fn(ptr) when the arena is freed. */
 void arena_cleanup(struct arena *a, void (*fn)(void *), void *ptr);
 /* Total bytes handed out (for tests and limits). */

@@ -140,7 +140,7 @@ static json_t *operation(const struct route *rt, const char *method)
 
 	if (rt->body != NULL)
 		json_object_set_new(op, "requestBody",
-		    json_pack("{sb s{s{s{so}}}}", "required", 1, "content", "application/json", "schema",
+		    json_pack("{sb s{s{so}}}", "required", 1, "content", "application/json", "schema",
 		        schema_of(rt->body, true)));
 
 	json_t *ok = json_pack("{ss}", "description", "success");
