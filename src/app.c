@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/seal.h"
 #include "http/internal.h"
 #include "core/banned.h"
 
@@ -102,9 +103,14 @@ struct db *app_open(const char *path, const char *key_path)
 	if (fresh && stat(key_path, &st) != 0)
 		key_create(key_path);
 	key_read(key_path);
-	unsigned char audit_key[32];
+	unsigned char audit_key[32], field_key[32], index_key[32];
 	app_subkey(KEY_AUDIT, audit_key);
 	audit_set_key(audit_key);
+	app_subkey(KEY_FIELDS, field_key);
+	app_subkey(KEY_INDEX, index_key);
+	seal_init(field_key, index_key);
+	sodium_memzero(field_key, sizeof(field_key));
+	sodium_memzero(index_key, sizeof(index_key));
 
 	struct db *db = db_open(path, fresh, err, sizeof(err));
 	if (db == NULL)
