@@ -4,6 +4,7 @@
 
 #include "http/internal.h"
 #include "platform/platform.h"
+#include "registry/registry.h"
 
 const struct module *const modules[] = {
     &system_module,
@@ -12,5 +13,7 @@ const struct module *const modules[] = {
     &users_module,
     &audit_module,
     &jobs_module,
+    &households_module,
+    &residents_module,
     NULL,
 };

@@ -12,16 +12,19 @@
 
 #define PERMS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define STAFF "me", "areas.read"
+/* The registry: reading, recording, seeing sensitive tags, unmasking numbers. */
+#define REGISTRY_READ "residents.read"
+#define REGISTRY_KEEP "residents.read", "residents.write", "residents.sensitive", "residents.unmask"
 
 const struct role_def role_table[] = {
     {"sysadmin", "系统管理员", "System administrator", PERMS("me", "areas.read", "apikeys.manage")},
     {"secadmin", "安全管理员", "Security administrator", PERMS("me", "areas.read", "users.manage")},
     {"auditor", "审计员", "Auditor", PERMS("me", "audit.read")},
-    {"district_admin", "区级管理员", "District administrator", PERMS(STAFF)},
-    {"street_admin", "街道管理员", "Street administrator", PERMS(STAFF)},
-    {"community_staff", "社区工作人员", "Community staff", PERMS(STAFF)},
-    {"grid_worker", "网格员", "Grid worker", PERMS(STAFF)},
-    {"doorknocker", "敲门组成员", "Door-knock team member", PERMS(STAFF)},
+    {"district_admin", "区级管理员", "District administrator", PERMS(STAFF, REGISTRY_KEEP)},
+    {"street_admin", "街道管理员", "Street administrator", PERMS(STAFF, REGISTRY_KEEP)},
+    {"community_staff", "社区工作人员", "Community staff", PERMS(STAFF, REGISTRY_KEEP)},
+    {"grid_worker", "网格员", "Grid worker", PERMS(STAFF, REGISTRY_READ, "residents.write")},
+    {"doorknocker", "敲门组成员", "Door-knock team member", PERMS(STAFF, REGISTRY_READ)},
     {"cadre", "下沉干部", "Seconded cadre", PERMS(STAFF)},
     {"partner_liaison", "共建单位联络员", "Partner-unit liaison", PERMS(STAFF)},
     {"mediator", "调解员", "Mediator", PERMS(STAFF)},

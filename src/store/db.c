@@ -161,6 +161,11 @@ int db_bind_text(struct db_stmt *st, int idx, const char *s)
 	return s ? st->db->drv->bind_text(st->h, idx, s) : st->db->drv->bind_null(st->h, idx);
 }
 
+int db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n)
+{
+	return st->db->drv->bind_blob(st->h, idx, p, n);
+}
+
 int db_step(struct db_stmt *st)
 {
 	int64_t t0 = clock_mono_ns();

@@ -37,6 +37,7 @@ struct db_stmt *db_stmt(struct db *db, const char *sql, const char *fmt, ...);
 struct db_stmt *db_prepare(struct db *db, const char *sql);
 int db_bind_int(struct db_stmt *st, int idx, int64_t v);
 int db_bind_text(struct db_stmt *st, int idx, const char *s);
+int db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n);
 /* Advance: DB_ROW, DB_DONE, DB_CONSTRAINT, DB_BUSY or DB_ERROR. */
 int db_step(struct db_stmt *st);
 /* Bind, step once and reset: DB_DONE (or DB_ROW) on success, else the error. */

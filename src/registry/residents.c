@@ -1,0 +1,543 @@
+/* Residents: recorded, read, searched and unmasked. ID and phone numbers are
+ * sealed at rest and masked in every answer; the full values come only from
+ * POST .../unmask with a reason, which is audited. */
+#include <string.h>
+#include <time.h>
+
+#include "../audit/audit.h"
+#include "../auth/auth.h"
+#include "../core/clock.h"
+#include "../core/parse.h"
+#include "../core/seal.h"
+#include "idnumber.h"
+#include "registry.h"
+#include "../core/banned.h"
+
+static const char *const genders[] = {"male", "female", NULL};
+static const char *const doc_types[] = {"id_card", "hkmotw_permit", "foreign_permit", "passport", "none", NULL};
+static const char *const relations[] = {"head", "spouse", "child", "parent", "other", NULL};
+
+/* --- name pieces for search --- */
+
+/* Byte length of the UTF-8 character at s (input is validated UTF-8). */
+static size_t char_len(const char *s)
+{
+	unsigned char c = (unsigned char)*s;
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+int name_grams_index(struct db *db, int64_t id, const char *name, const char *area_code)
+{
+	int rc = db_run(db, "DELETE FROM name_grams WHERE resident_id = ?", "i", id);
+	if (rc != DB_DONE)
+		return rc;
+	for (const char *p = name; *p != '\0'; p += char_len(p)) {
+		/* Every single character and every pair of neighbours. */
+		size_t one = char_len(p), two = p[one] ? one + char_len(p + one) : 0;
+		char gram[16];
+		for (int k = 0; k < 2; k++) {
+			size_t n = k == 0 ? one : two;
+			if (n == 0 || n >= sizeof(gram))
+				continue;
+			memcpy(gram, p, n);
+			gram[n] = '\0';
+			rc = db_run(db, "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
+			                " ON CONFLICT DO NOTHING", "tti", gram, area_code, id);
+			if (rc != DB_DONE)
+				return rc;
+		}
+	}
+	return DB_OK;
+}
+
+/* --- reading --- */
+
+static int age_at(const char *birth, int64_t now)
+{
+	int64_t y, m, d;
+	if (birth == NULL || strlen(birth) != 10 || !parse_i64(birth, 4, 0, 9999, &y) ||
+	    !parse_i64(birth + 5, 2, 1, 12, &m) || !parse_i64(birth + 8, 2, 1, 31, &d))
+		return -1;
+	time_t t = (time_t)now;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	int age = tm.tm_year + 1900 - (int)y;
+	if (tm.tm_mon + 1 < m || (tm.tm_mon + 1 == m && tm.tm_mday < d))
+		age--;
+	return age;
+}
+
+#define RESIDENT_COLUMNS \
+	"r.id, r.name, r.gender, r.birth_date, r.document_type, r.id_masked, r.phone_masked, r.household_id," \
+	" r.area_code, a.short_name, r.relation, r.notes, r.status, r.version"
+
+static json_t *opt(struct db_stmt *st, int col)
+{
+	return db_null(st, col) ? json_null() : json_string(db_text(st, col));
+}
+
+static json_t *resident_json(struct req *r, struct db_stmt *st)
+{
+	int64_t id = db_int(st, 0);
+	const char *birth = db_text(st, 3);
+	int age = age_at(birth, clock_now());
+	json_t *derived = json_array();
+	if (age >= 60)
+		json_array_append_new(derived, json_string("aged_60"));
+	if (age >= 80)
+		json_array_append_new(derived, json_string("aged_80"));
+	if (age >= 0 && age < 18)
+		json_array_append_new(derived, json_string("minor"));
+	json_t *res = json_pack("{sI ss so so so ss so so so ss ss so ss ss sI so}", "id", (json_int_t)id, "name",
+	    db_text(st, 1), "gender", opt(st, 2), "birth_date", opt(st, 3), "age", age >= 0 ? json_integer(age) : json_null(),
+	    "document_type", db_text(st, 4), "id_number", opt(st, 5), "phone", opt(st, 6), "household_id",
+	    db_null(st, 7) ? json_null() : json_integer(db_int(st, 7)), "area_code", db_text(st, 8), "area_name",
+	    db_text(st, 9), "relation", opt(st, 10), "notes", db_text(st, 11), "status", db_text(st, 12), "version",
+	    (json_int_t)db_int(st, 13), "derived_tags", derived);
+	/* Sensitive tags are shown only to roles that may see them. */
+	bool sensitive = user_can(req_user(r), "residents.sensitive");
+	json_t *tags = json_array();
+	struct db *db = req_db(r);
+	struct db_stmt *t = db_stmt(db,
+	    "SELECT g.id FROM resident_tags rt JOIN tags g ON g.id = rt.tag WHERE rt.resident_id = ?"
+	    " AND (g.sensitive = 0 OR ? = 1) ORDER BY g.id", "ii", id, (int64_t)sensitive);
+	while (t != NULL && db_step(t) == DB_ROW)
+		json_array_append_new(tags, json_string(db_text(t, 0)));
+	if (t)
+		db_reset(t);
+	json_object_set_new(res, "tags", tags);
+	return res;
+}
+
+/* One resident in the caller's scope for perm as JSON, or NULL (reply 404 left to the caller). */
+static json_t *load(struct req *r, int64_t id, const char *perm)
+{
+	struct db_stmt *st = db_stmt(req_db(r),
+	    "SELECT " RESIDENT_COLUMNS " FROM residents r JOIN areas a ON a.code = r.area_code WHERE r.id = ?", "i", id);
+	if (st == NULL || db_step(st) != DB_ROW || !user_covers(req_user(r), perm, db_text(st, 8))) {
+		if (st)
+			db_reset(st);
+		return NULL;
+	}
+	json_t *res = resident_json(r, st);
+	db_reset(st);
+	return res;
+}
+
+static void get_resident(struct req *r)
+{
+	json_t *res = load(r, req_param_id(r, 0), "residents.read");
+	if (res == NULL)
+		reply_problem(r, P_NOT_FOUND, "no such resident");
+	else
+		reply_json(r, 200, res);
+}
+
+/* A full mobile number or 18-character document number is looked up through
+ * the blind index; anything else is a part of a name. */
+static bool is_mobile(const char *q)
+{
+	if (strlen(q) != 11 || q[0] != '1' || q[1] < '3')
+		return false;
+	for (const char *p = q; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+static void list_residents(struct req *r)
+{
+	struct arena *a = req_arena(r);
+	struct db *db = req_db(r);
+	int n;
+	const char **codes = user_scope(a, req_user(r), "residents.read", &n);
+	const char *q = req_query(r, "q"), *tag = req_query(r, "tag"), *area = req_area(r);
+	if (tag != NULL) {
+		struct db_stmt *st = db_stmt(db, "SELECT sensitive FROM tags WHERE id = ?", "t", tag);
+		int found = st != NULL && db_step(st) == DB_ROW ? 1 + (int)db_int(st, 0) : 0;
+		if (st)
+			db_reset(st);
+		if (found == 0) {
+			reply_invalid(r, "tag", "is not a known tag");
+			return;
+		}
+		if (found == 2 && !user_can(req_user(r), "residents.sensitive")) {
+			audit_request(r, "denied", arena_printf(a, "tag:%s", tag), AUDIT_DENIED, "sensitive tag filter");
+			reply_problem(r, P_FORBIDDEN, "your roles may not filter by this tag");
+			return;
+		}
+	}
+	enum { ALL, BY_PHONE, BY_ID, BY_PIECE, BY_LIKE } by = ALL;
+	unsigned char index[BLIND_BYTES];
+	if (q != NULL && is_mobile(q))
+		by = BY_PHONE;
+	else if (q != NULL && strlen(q) == 18 && id_check_char(q) == q[17])
+		by = BY_ID;
+	else if (q != NULL && utf8_count(q, strlen(q)) <= 2)
+		by = BY_PIECE; /* every 1- and 2-character piece is in name_grams, with the area for scope */
+	else if (q != NULL)
+		by = BY_LIKE; /* longer: a scan bounded by the scope's area range */
+	static const char *const matches[] = {"1=1", "r.phone_index = ?", "r.id_index = ?", "g.gram = ?",
+		"r.name LIKE ? ESCAPE '\\'"};
+	const char *from = by == BY_PIECE ? "name_grams g JOIN residents r ON r.id = g.resident_id" : "residents r";
+	const char *col = by == BY_PIECE ? "g.area_code" : "r.area_code";
+	const char *sql = arena_printf(a,
+	    "SELECT " RESIDENT_COLUMNS " FROM %s JOIN areas a ON a.code = r.area_code"
+	    " WHERE r.id > ? AND %s AND %s AND %s >= ? AND %s < ? AND r.status = 'active'"
+	    " AND (? IS NULL OR EXISTS (SELECT 1 FROM resident_tags t WHERE t.resident_id = r.id AND t.tag = ?))"
+	    " ORDER BY r.id LIMIT ?",
+	    from, matches[by], scope_sql(a, col, codes, n), col, col);
+	struct db_stmt *st = db_prepare(db, sql);
+	if (st == NULL) {
+		reply_problem(r, P_INTERNAL, NULL);
+		return;
+	}
+	int i = 1;
+	db_bind_int(st, i++, req_cursor(r));
+	if (by == BY_PHONE || by == BY_ID) {
+		blind_index(by == BY_PHONE ? "phone" : "id_number", q, index);
+		db_bind_blob(st, i++, index, sizeof(index));
+	} else if (by == BY_PIECE) {
+		db_bind_text(st, i++, q);
+	} else if (by == BY_LIKE) {
+		/* LIKE wildcards typed by the user match literally. */
+		char *like = arena_alloc(a, strlen(q) * 2 + 3), *o = like;
+		*o++ = '%';
+		for (const char *p = q; *p; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				*o++ = '\\';
+			*o++ = *p;
+		}
+		*o++ = '%';
+		db_bind_text(st, i++, like);
+	}
+	i = scope_bind(st, i, a, codes, n);
+	const char *range[1] = {area ? area : ""};
+	i = scope_bind(st, i, a, range, 1);
+	db_bind_text(st, i++, tag);
+	db_bind_text(st, i++, tag);
+	int64_t limit = req_limit(r), count = 0, last = 0;
+	db_bind_int(st, i, limit + 1);
+	json_t *items = json_array();
+	while (db_step(st) == DB_ROW && count++ < limit) {
+		last = db_int(st, 0);
+		json_array_append_new(items, resident_json(r, st));
+	}
+	db_reset(st);
+	reply_list(r, items, count > limit ? last : 0);
+}
+
+/* --- recording --- */
+
+static bool phone_valid(const char *p)
+{
+	size_t n = strlen(p);
+	if (is_mobile(p))
+		return true;
+	/* A landline with its area code: 027-86812345. */
+	const char *dash = strchr(p, '-');
+	if (dash == NULL || p[0] != '0' || dash - p < 3 || dash - p > 4 || n - (size_t)(dash - p) - 1 < 7 ||
+	    n - (size_t)(dash - p) - 1 > 8)
+		return false;
+	for (const char *c = p; *c; c++)
+		if (c != dash && (*c < '0' || *c > '9'))
+			return false;
+	return true;
+}
+
+/* Resolve a tag given by identifier, Chinese name or alias; NULL if unknown. */
+static const char *tag_resolve(struct req *r, const char *given, bool *sensitive)
+{
+	struct db_stmt *st = db_stmt(req_db(r),
+	    "SELECT id, sensitive FROM tags WHERE id = ? OR name_zh = ? OR (aliases <> '' AND aliases = ?)", "ttt", given,
+	    given, given);
+	const char *id = NULL;
+	if (st != NULL && db_step(st) == DB_ROW) {
+		id = arena_strdup(req_arena(r), db_text(st, 0));
+		*sensitive = db_int(st, 1) != 0;
+	}
+	if (st)
+		db_reset(st);
+	return id;
+}
+
+static void create_resident(struct req *r)
+{
+	struct arena *a = req_arena(r);
+	struct db *db = req_db(r);
+	const char *name = body_str(r, "name"), *gender = body_str(r, "gender"), *birth = body_str(r, "birth_date");
+	const char *doc = body_str(r, "document_type") ? body_str(r, "document_type") : "id_card";
+	const char *idn = body_str(r, "id_number"), *phone = body_str(r, "phone");
+	const char *area = body_str(r, "area_code");
+	int64_t household = body_int(r, "household_id", 0);
+	bool bad = false;
+
+	if (birth != NULL) {
+		int64_t t;
+		if (strlen(birth) != 10 || !clock_parse(birth, &t) || t > clock_now()) {
+			req_invalid(r, "birth_date", "must be a past date like 1950-03-01");
+			bad = true;
+		}
+	}
+	if (idn != NULL && strcmp(doc, "none") == 0) {
+		req_invalid(r, "id_number", "must be absent when document_type is none");
+		bad = true;
+	} else if (idn != NULL && (strcmp(doc, "id_card") == 0 || strcmp(doc, "hkmotw_permit") == 0)) {
+		struct id_info info;
+		const char *why = id_validate(idn, strcmp(doc, "id_card") == 0 ? ID_RESIDENT : ID_HKMOTW, clock_now(), &info);
+		if (why != NULL) {
+			req_invalid(r, "id_number", why);
+			bad = true;
+		} else {
+			char derived[11];
+			snprintf(derived, sizeof(derived), "%04d-%02d-%02d", info.year, info.month, info.day);
+			if (birth != NULL && strcmp(birth, derived) != 0) {
+				req_invalid(r, "birth_date", "differs from the birth date in the ID number");
+				bad = true;
+			}
+			if (gender != NULL && strcmp(gender, info.male ? "male" : "female") != 0) {
+				req_invalid(r, "gender", "differs from the sex in the ID number");
+				bad = true;
+			}
+			birth = arena_strdup(a, derived);
+			gender = info.male ? "male" : "female";
+		}
+	}
+	if (phone != NULL && !phone_valid(phone)) {
+		req_invalid(r, "phone", "must be a mobile number (11 digits from 13) or a landline like 027-86812345");
+		bad = true;
+	}
+	/* The household decides the area; without one, area_code does. */
+	if (household != 0) {
+		struct db_stmt *st = db_stmt(db, "SELECT area_code FROM households WHERE id = ?", "i", household);
+		area = st != NULL && db_step(st) == DB_ROW ? arena_strdup(a, db_text(st, 0)) : NULL;
+		if (st)
+			db_reset(st);
+		if (area == NULL || !user_covers(req_user(r), "residents.write", area)) {
+			req_invalid(r, "household_id", "is not a household you can reach");
+			bad = true;
+		}
+	} else if (area == NULL) {
+		req_invalid(r, "area_code", "is required when there is no household_id");
+		bad = true;
+	} else if (!user_covers(req_user(r), "residents.write", area)) {
+		reply_problem(r, P_FORBIDDEN, "this area is outside your scope");
+		return;
+	}
+	json_t *tags = json_object_get(req_body(r), "tags");
+	const char **tag_ids = arena_alloc(a, sizeof(*tag_ids) * (json_array_size(tags) + 1));
+	size_t ntags = 0, i;
+	json_t *t;
+	json_array_foreach(tags, i, t) {
+		bool sensitive = false;
+		const char *id = tag_resolve(r, json_string_value(t), &sensitive);
+		if (id == NULL) {
+			req_invalid(r, arena_printf(a, "tags[%zu]", i), "is not a known tag");
+			bad = true;
+		} else if (sensitive && !user_can(req_user(r), "residents.sensitive")) {
+			req_invalid(r, arena_printf(a, "tags[%zu]", i), "is a sensitive tag your roles may not set");
+			bad = true;
+		} else {
+			tag_ids[ntags++] = id;
+		}
+	}
+	if (bad) {
+		reply_problem(r, P_INVALID, "some fields are not valid");
+		return;
+	}
+
+	size_t id_n = 0, ph_n = 0;
+	unsigned char *id_box = NULL, *ph_box = NULL, id_idx[BLIND_BYTES], ph_idx[BLIND_BYTES];
+	char id_mask_s[64] = "", ph_mask_s[32] = "";
+	if (idn != NULL) {
+		id_box = seal(a, "resident.id_number", idn, strlen(idn), &id_n);
+		blind_index("id_number", idn, id_idx);
+		id_mask(idn, id_mask_s);
+	}
+	if (phone != NULL) {
+		ph_box = seal(a, "resident.phone", phone, strlen(phone), &ph_n);
+		blind_index("phone", phone, ph_idx);
+		phone_mask(phone, ph_mask_s);
+	}
+	int64_t now = clock_now();
+	int rc = db_begin(db);
+	struct db_stmt *st = rc == DB_OK ? db_prepare(db,
+	    "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
+	    " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
+	    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?)") : NULL;
+	if (st != NULL) {
+		if (household)
+			db_bind_int(st, 1, household);
+		db_bind_text(st, 2, area);
+		db_bind_text(st, 3, name);
+		db_bind_text(st, 4, gender);
+		db_bind_text(st, 5, birth);
+		db_bind_text(st, 6, doc);
+		if (idn) {
+			db_bind_blob(st, 7, id_box, id_n);
+			db_bind_blob(st, 8, id_idx, sizeof(id_idx));
+			db_bind_text(st, 9, id_mask_s);
+		}
+		if (phone) {
+			db_bind_blob(st, 10, ph_box, ph_n);
+			db_bind_blob(st, 11, ph_idx, sizeof(ph_idx));
+			db_bind_text(st, 12, ph_mask_s);
+		}
+		db_bind_text(st, 13, body_str(r, "relation"));
+		db_bind_text(st, 14, body_str(r, "notes") ? body_str(r, "notes") : "");
+		db_bind_int(st, 15, now);
+		db_bind_int(st, 16, now);
+		rc = db_step(st);
+		db_reset(st);
+	}
+	if (rc == DB_CONSTRAINT) {
+		db_rollback(db);
+		reply_problem(r, P_CONFLICT, "a resident with this document number is registered already");
+		return;
+	}
+	int64_t id = db_last_id(db);
+	rc = rc == DB_DONE ? name_grams_index(db, id, name, area) : (rc == DB_OK ? DB_ERROR : rc);
+	for (size_t k = 0; k < ntags && rc == DB_OK; k++)
+		rc = db_run(db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING", "it", id,
+		    tag_ids[k]) == DB_DONE ? DB_OK : DB_ERROR;
+	if (rc == DB_OK)
+		rc = audit_request_rc(r, "resident.create", arena_printf(a, "resident:%lld", (long long)id), NULL);
+	if (rc != DB_OK || (rc = db_commit(db)) != DB_OK) {
+		db_rollback(db);
+		reply_db_error(r, rc);
+		return;
+	}
+	reply_json(r, 201, load(r, id, "residents.read"));
+}
+
+/* The full numbers, to a role allowed to see them, with a reason on the record. */
+static void unmask(struct req *r)
+{
+	struct arena *a = req_arena(r);
+	int64_t id = req_param_id(r, 0);
+	struct db_stmt *st = db_stmt(req_db(r), "SELECT area_code, id_sealed, phone_sealed FROM residents WHERE id = ?",
+	    "i", id);
+	if (st == NULL || db_step(st) != DB_ROW || !user_covers(req_user(r), "residents.unmask", db_text(st, 0))) {
+		if (st)
+			db_reset(st);
+		reply_problem(r, P_NOT_FOUND, "no such resident");
+		return;
+	}
+	size_t n1, n2;
+	const unsigned char *b1 = db_blob(st, 1, &n1), *b2 = db_blob(st, 2, &n2);
+	char *idn = b1 ? unseal(a, "resident.id_number", b1, n1) : NULL;
+	char *phone = b2 ? unseal(a, "resident.phone", b2, n2) : NULL;
+	bool broken = (b1 && idn == NULL) || (b2 && phone == NULL);
+	db_reset(st);
+	if (broken) {
+		reply_problem(r, P_INTERNAL, "the stored data cannot be decrypted with this key");
+		return;
+	}
+	if (audit_request_rc(r, "resident.unmask", arena_printf(a, "resident:%lld", (long long)id), body_str(r, "reason")) !=
+	    DB_OK) {
+		reply_problem(r, P_UNAVAILABLE, "the view could not be recorded; try again");
+		return;
+	}
+	reply_json(r, 200, json_pack("{so so}", "id_number", idn ? json_string(idn) : json_null(), "phone",
+	    phone ? json_string(phone) : json_null()));
+}
+
+static void list_tags(struct req *r)
+{
+	bool sensitive = user_can(req_user(r), "residents.sensitive");
+	struct db_stmt *st = db_stmt(req_db(r),
+	    "SELECT id, name_zh, name_en, aliases, sensitive FROM tags WHERE sensitive = 0 OR ? = 1 ORDER BY id", "i",
+	    (int64_t)sensitive);
+	json_t *items = json_array();
+	while (st != NULL && db_step(st) == DB_ROW)
+		json_array_append_new(items, json_pack("{ss ss ss ss sb}", "id", db_text(st, 0), "name_zh", db_text(st, 1),
+		    "name_en", db_text(st, 2), "aliases", db_text(st, 3), "sensitive", (int)db_int(st, 4)));
+	if (st)
+		db_reset(st);
+	reply_list(r, items, 0);
+}
+
+static const struct field str_item = {NULL, T_STRING, 0, 1, 32};
+static const struct field create_fields[] = {
+	{"name", T_STRING, F_REQUIRED, 1, 32},
+	{"gender", T_ENUM, 0, .values = genders, .desc = "derived from an ID card number when absent"},
+	{"birth_date", T_STRING, 0, 10, 10, .desc = "YYYY-MM-DD; derived from an ID card number when absent"},
+	{"document_type", T_ENUM, 0, .values = doc_types, .desc = "default id_card (居民身份证)"},
+	{"id_number", T_STRING, 0, 5, 32},
+	{"phone", T_STRING, 0, 7, 16, .desc = "mobile (11 digits) or landline with area code (027-86812345)"},
+	{"household_id", T_INT, 0, 1, INT64_MAX},
+	{"area_code", T_STRING, F_AREA, .desc = "where the resident lives, when there is no household_id"},
+	{"relation", T_ENUM, 0, .values = relations, .desc = "to the head of household"},
+	{"tags", T_ARRAY, 0, 0, 20, .items = &str_item, .desc = "identifiers, Chinese names or aliases"},
+	{"notes", T_STRING, 0, 0, 2000},
+	{NULL},
+};
+static const struct field create_body = {NULL, T_OBJECT, 0, .fields = create_fields};
+
+static const struct field resident_fields[] = {
+	{"id", T_INT, F_REQUIRED},
+	{"name", T_STRING, F_REQUIRED},
+	{"gender", T_ENUM, F_REQUIRED | F_NULLABLE, .values = genders},
+	{"birth_date", T_STRING, F_REQUIRED | F_NULLABLE},
+	{"age", T_INT, F_REQUIRED | F_NULLABLE},
+	{"document_type", T_ENUM, F_REQUIRED, .values = doc_types},
+	{"id_number", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "masked: 420107********123X"},
+	{"phone", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "masked: 138****5678"},
+	{"household_id", T_INT, F_REQUIRED | F_NULLABLE},
+	{"area_code", T_STRING, F_REQUIRED | F_AREA},
+	{"area_name", T_STRING, F_REQUIRED},
+	{"relation", T_ENUM, F_REQUIRED | F_NULLABLE, .values = relations},
+	{"notes", T_STRING, F_REQUIRED},
+	{"status", T_STRING, F_REQUIRED},
+	{"version", T_INT, F_REQUIRED},
+	{"derived_tags", T_ARRAY, F_REQUIRED, .items = &str_item, .desc = "aged_60, aged_80, minor: from the birth date"},
+	{"tags", T_ARRAY, F_REQUIRED, .items = &str_item, .desc = "sensitive tags only for roles that may see them"},
+	{NULL},
+};
+static const struct field resident_schema = {NULL, T_OBJECT, 0, .fields = resident_fields};
+
+static const struct field list_query[] = {
+	{"q", T_STRING, 0, 1, 32, .desc = "part of a name (one character works), a full mobile number or ID number"},
+	{"tag", T_STRING, 0, 1, 32},
+	{NULL},
+};
+
+static const struct field unmask_fields[] = {
+	{"reason", T_STRING, F_REQUIRED, 2, 200, .desc = "why the full numbers are needed (kept in the audit log)"},
+	{NULL},
+};
+static const struct field unmask_body = {NULL, T_OBJECT, 0, .fields = unmask_fields};
+static const struct field unmasked_fields[] = {
+	{"id_number", T_STRING, F_REQUIRED | F_NULLABLE},
+	{"phone", T_STRING, F_REQUIRED | F_NULLABLE},
+	{NULL},
+};
+static const struct field unmasked_schema = {NULL, T_OBJECT, 0, .fields = unmasked_fields};
+
+static const struct field tag_fields[] = {
+	{"id", T_STRING, F_REQUIRED},
+	{"name_zh", T_STRING, F_REQUIRED},
+	{"name_en", T_STRING, F_REQUIRED},
+	{"aliases", T_STRING, F_REQUIRED},
+	{"sensitive", T_BOOL, F_REQUIRED},
+	{NULL},
+};
+static const struct field tag_schema = {NULL, T_OBJECT, 0, .fields = tag_fields};
+
+static const struct route routes[] = {
+	{M_GET, "/api/v1/tags", "residents.read", R_LIST, NULL, NULL, 200, &tag_schema, list_tags, "Resident tags"},
+	{M_GET, "/api/v1/residents", "residents.read", R_LIST, list_query, NULL, 200, &resident_schema, list_residents,
+	    "Find residents in scope (masked)"},
+	{M_POST, "/api/v1/residents", "residents.write", 0, NULL, &create_body, 201, &resident_schema, create_resident,
+	    "Register a resident"},
+	{M_GET, "/api/v1/residents/{id}", "residents.read", 0, NULL, NULL, 200, &resident_schema, get_resident,
+	    "One resident (masked)"},
+	{M_POST, "/api/v1/residents/{id}/unmask", "residents.unmask", 0, NULL, &unmask_body, 200, &unmasked_schema, unmask,
+	    "The full ID and phone numbers, with a reason (audited)"},
+	{0},
+};
+
+const struct module residents_module = {
+	.name = "residents",
+	.routes = routes,
+};
