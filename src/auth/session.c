@@ -46,10 +46,7 @@ static void cache_free(void *p)
 
 static void cache_init(void) { pthread_key_create(&cache_key, cache_free); }
 
-void auth_changed(void)
-{
-	generation++;
-}
+void auth_changed(void) { generation++; }
 
 static struct user *user_copy(struct arena *a, const struct user *u)
 {
@@ -160,9 +157,9 @@ struct user *session_lookup(struct arena *a, struct db *db, const char *token)
 	unsigned char hash[32];
 	token_hash(token, hash);
 	uint64_t gen = generation; /* read before the database, so a change during the read is not cached */
-	struct db_stmt *st = db_stmt(db,
-	    "SELECT user_id, csrf_token, created_at, last_seen FROM sessions WHERE token_hash = ?", "b", hash,
-	    sizeof(hash));
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT user_id, csrf_token, created_at, last_seen FROM sessions WHERE token_hash = ?", "b",
+	        hash, sizeof(hash));
 	if (st == NULL || db_step(st) != DB_ROW) {
 		if (st)
 			db_reset(st);

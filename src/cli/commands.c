@@ -154,6 +154,23 @@ int cmd_areas_load(int argc, char **argv)
 	return 0;
 }
 
+/* Whether path is a database file this build can read (without creating or migrating it). */
+static bool readable_db(const char *path)
+{
+	char err[256];
+	if (!db_exists(path))
+		return false;
+	struct db *db = db_open(path, false, err, sizeof(err));
+	if (db == NULL)
+		return false;
+	struct db_stmt *st = db_stmt(db, "SELECT count(*) FROM schema_migrations", NULL);
+	bool ok = st != NULL && db_step(st) == DB_ROW;
+	if (st)
+		db_reset(st);
+	db_close(db);
+	return ok;
+}
+
 int cmd_audit_verify(int argc, char **argv)
 {
 	struct db_opts o;
@@ -164,8 +181,8 @@ int cmd_audit_verify(int argc, char **argv)
 		return rc;
 	if (rest != argc)
 		return usage("audit verify");
-	if (!db_exists(o.db)) {
-		fprintf(stderr, "doorstep: %s does not exist\n", o.db);
+	if (!readable_db(o.db)) {
+		fprintf(stderr, "doorstep: %s is not a readable Doorstep database\n", o.db);
 		return 2;
 	}
 	struct db *db = app_open(o.db, o.key);
@@ -223,24 +240,41 @@ int cmd_restore(int argc, char **argv)
 		return rc;
 	if (rest != argc || o.from == NULL)
 		return usage("restore");
-	/* Check the backup first: it must open with this key and be sound. */
+	/* Check the backup first: it must be a sound Doorstep database. */
 	char err[256];
-	struct db *src = db_open(o.from, false, err, sizeof(err));
+	struct db *src = readable_db(o.from) ? db_open(o.from, false, err, sizeof(err)) : NULL;
 	if (src == NULL || !db_integrity(src)) {
 		fprintf(stderr, "doorstep: %s is not a sound database backup\n", o.from);
 		db_close(src);
 		return 1;
 	}
 	db_close(src);
-	struct db *db = app_open(o.db, o.key);
+	/* Copy page by page into the target; no key is made or needed for that. */
+	struct db *db = db_open(o.db, true, err, sizeof(err));
+	if (db == NULL) {
+		fprintf(stderr, "doorstep: %s\n", err);
+		return 1;
+	}
 	rc = db_restore(db, o.from);
 	db_close(db);
 	if (rc != DB_OK) {
 		fprintf(stderr, "doorstep: restore failed\n");
 		return 1;
 	}
-	/* Reopen: migrations a newer binary needs, the key check, and the audit chain. */
-	db = app_open(o.db, o.key);
+	/* With its key at hand, open it as the server will: migrations, the key
+	 * check and the audit chain. A backup carries no key: without one, say so. */
+	char default_key[4200];
+	const char *key = o.key ? o.key : getenv("DOORSTEP_KEY_FILE");
+	if (key == NULL || key[0] == '\0') {
+		snprintf(default_key, sizeof(default_key), "%s.key", o.db);
+		key = default_key;
+	}
+	if (!db_exists(key)) {
+		printf(
+		    "restored %s from %s; serve it with --key naming the original database's key file\n", o.db, o.from);
+		return 0;
+	}
+	db = app_open(o.db, key);
 	int64_t bad = 0;
 	int chain = audit_verify(db, &bad);
 	if (chain == 0)

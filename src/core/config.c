@@ -12,7 +12,7 @@ const struct config_entry config_table[CFG_COUNT] = {
     [CFG_CONNECTIONS_PER_IP] = {"connections_per_ip", 64, 65536, 256,
         "open connections from one address (a reverse proxy shares one)"},
     [CFG_CONNECTION_TIMEOUT] = {"connection_timeout", 1, 3600, 30, "seconds before an idle or slow connection is cut"},
-    [CFG_JSON_DEPTH_MAX] = {"json_depth_max", 2, 64, 16, "nesting depth of a JSON body (422 beyond)"},
+    [CFG_JSON_DEPTH_MAX] = {"json_depth_max", 2, 64, 16, "nesting depth of a JSON body (400 beyond)"},
     [CFG_PAGE_DEFAULT] = {"page_default", 1, 200, 50, "list items per page when limit is not given"},
     [CFG_PAGE_MAX] = {"page_max", 1, 1000, 200, "list items per page at most (422 beyond)"},
     [CFG_SESSION_IDLE] = {"session_idle", 60, 86400, 30 * 60, "seconds of inactivity that end a session"},

@@ -50,11 +50,26 @@ static void put_string(struct buf *b, const char *s, size_t n)
 		start = i + 1;
 		char esc[6] = {'\\', 0};
 		switch (c) {
-		case '"': esc[1] = '"'; put(b, esc, 2); break;
-		case '\\': esc[1] = '\\'; put(b, esc, 2); break;
-		case '\n': esc[1] = 'n'; put(b, esc, 2); break;
-		case '\r': esc[1] = 'r'; put(b, esc, 2); break;
-		case '\t': esc[1] = 't'; put(b, esc, 2); break;
+		case '"':
+			esc[1] = '"';
+			put(b, esc, 2);
+			break;
+		case '\\':
+			esc[1] = '\\';
+			put(b, esc, 2);
+			break;
+		case '\n':
+			esc[1] = 'n';
+			put(b, esc, 2);
+			break;
+		case '\r':
+			esc[1] = 'r';
+			put(b, esc, 2);
+			break;
+		case '\t':
+			esc[1] = 't';
+			put(b, esc, 2);
+			break;
 		default:
 			esc[1] = 'u';
 			esc[2] = '0';
@@ -77,7 +92,7 @@ static void put_value(struct buf *b, const json_t *v)
 		json_t *m;
 		bool first = true;
 		put(b, "{", 1);
-		json_object_foreach((json_t *)v, key, m) {
+		json_object_foreach ((json_t *)v, key, m) {
 			if (!first)
 				put(b, ",", 1);
 			first = false;

@@ -109,7 +109,7 @@ static bool parse_body(struct req *r)
 		return false;
 	}
 	json_error_t err;
-	json_t *body = json_loadb(r->upload ? r->upload : "", r->upload_len, JSON_REJECT_DUPLICATES, &err);
+	json_t *body = json_loadb(r->upload ? r->upload : "", r->upload_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (body == NULL) {
 		reply_problem(r, P_BAD_REQUEST,
 		    arena_printf(r->arena, "the body is not valid JSON (line %d, column %d)", err.line, err.column));

@@ -273,8 +273,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		return MHD_YES;
 	}
-	if (r->deferred != NULL)
-		return respond(r); /* resumed after the pool did the work */
+	if (r->replied)
+		return respond(r); /* resumed after the pool did the work (or refused it) */
 	if (*upload_size != 0) {
 		size_t n = *upload_size;
 		*upload_size = 0;
@@ -421,14 +421,11 @@ int server_run(const struct server_opts *o)
 	sigwait(&sigs, &sig);
 	log_info("signal %d: finishing in-flight requests", sig);
 	MHD_quiesce_daemon(d); /* stop accepting */
-	pool_stop(); /* resume every suspended connection */
-	/* Let requests in flight finish; idle keep-alive connections are closed after. */
-	for (int i = 0; i < 100; i++) {
-		const union MHD_DaemonInfo *ci = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (ci == NULL || ci->num_connections == 0 || in_flight() == 0)
-			break;
+	/* Let requests in flight finish, deferred ones included (the pool still runs);
+	 * idle keep-alive connections are closed after. */
+	for (int i = 0; i < 200 && in_flight() > 0; i++)
 		usleep(50 * 1000);
-	}
+	pool_stop(); /* resumes every connection still suspended */
 	scheduler_stop();
 	jobs_stop();
 	MHD_stop_daemon(d); /* waits for the HTTP threads */

@@ -12,7 +12,7 @@
 static const char *name_of(struct req *r, const char *path, const char *name)
 {
 	if (path == NULL || path[0] == '\0')
-		return name;
+		return name ? name : "body"; /* the body itself, e.g. an array where an object belongs */
 	return arena_printf(r->arena, "%s.%s", path, name);
 }
 
@@ -22,8 +22,7 @@ int json_depth(json_t *v)
 	if (json_is_object(v)) {
 		const char *k;
 		json_t *m;
-		json_object_foreach(v, k, m)
-		{
+		json_object_foreach (v, k, m) {
 			int d = json_depth(m);
 			max = d > max ? d : max;
 		}
@@ -32,8 +31,7 @@ int json_depth(json_t *v)
 	if (json_is_array(v)) {
 		size_t i;
 		json_t *m;
-		json_array_foreach(v, i, m)
-		{
+		json_array_foreach (v, i, m) {
 			int d = json_depth(m);
 			max = d > max ? d : max;
 		}
@@ -147,8 +145,7 @@ bool validate_value(struct req *r, const struct field *f, json_t *v, const char 
 		bool ok = true;
 		const char *key;
 		json_t *m;
-		json_object_foreach(v, key, m)
-		{
+		json_object_foreach (v, key, m) {
 			const struct field *mf = f->fields;
 			while (mf->name != NULL && strcmp(mf->name, key) != 0)
 				mf++;

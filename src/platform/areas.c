@@ -37,8 +37,7 @@ int areas_load_json(struct db *db, const char *text, size_t n, char *err, size_t
 	}
 	size_t i;
 	json_t *a;
-	json_array_foreach(areas, i, a)
-	{
+	json_array_foreach (areas, i, a) {
 		const char *code = json_string_value(json_object_get(a, "code"));
 		const char *name = json_string_value(json_object_get(a, "name"));
 		const char *short_name = json_string_value(json_object_get(a, "short_name"));
@@ -95,8 +94,13 @@ static void list_areas(struct req *r)
 	struct db_stmt *st;
 	if (parent == NULL) {
 		for (int i = 0; i < n; i++) {
-			st = db_stmt(req_db(r), "SELECT " AREA_COLUMNS " FROM areas a WHERE a.code = ?", "t", scope[i]);
-			if (st != NULL && db_step(st) == DB_ROW)
+			/* The empty prefix (an API token's whole-tree scope) stands for the top areas. */
+			st = db_stmt(req_db(r),
+			    "SELECT " AREA_COLUMNS
+			    " FROM areas a WHERE (? = '' AND a.parent_code IS NULL) OR a.code = ?"
+			    " ORDER BY a.code",
+			    "tt", scope[i], scope[i]);
+			while (st != NULL && db_step(st) == DB_ROW)
 				json_array_append_new(items, area_json(st));
 			if (st)
 				db_reset(st);

@@ -167,13 +167,15 @@ static bool grant_ok(struct req *r, const char *field, const char *role, const c
 	return true;
 }
 
-static int add_role(struct req *r, int64_t user_id, const char *role, const char *area)
+/* Insert a role assignment and audit it; *rid gets the assignment's id. */
+static int add_role(struct req *r, int64_t user_id, const char *role, const char *area, int64_t *rid)
 {
 	int rc =
 	    db_run(req_db(r), "INSERT INTO role_assignments (user_id, role, area_code, created_at) VALUES (?, ?, ?, ?)",
 	        "itti", user_id, role, area, clock_now());
 	if (rc != DB_DONE)
 		return rc;
+	*rid = db_last_id(req_db(r));
 	return audit_request_rc(r, "role.grant", arena_printf(req_arena(r), "user:%lld", (long long)user_id),
 	    arena_printf(req_arena(r), "%s@%s", role, area));
 }
@@ -190,8 +192,7 @@ static void create_user_work(struct req *r)
 	json_t *roles = json_object_get(req_body(r), "roles");
 	size_t i;
 	json_t *g;
-	json_array_foreach(roles, i, g)
-	{
+	json_array_foreach (roles, i, g) {
 		const char *field = arena_printf(req_arena(r), "roles[%zu]", i);
 		if (!grant_ok(r, field, json_string_value(json_object_get(g, "role")),
 		        json_string_value(json_object_get(g, "area_code"))))
@@ -221,11 +222,11 @@ static void create_user_work(struct req *r)
 	rc = rc == DB_DONE
 	         ? audit_request_rc(r, "user.create", arena_printf(req_arena(r), "user:%lld", (long long)id), username)
 	         : rc;
-	json_array_foreach(roles, i, g)
-	{
+	int64_t rid;
+	json_array_foreach (roles, i, g) {
 		if (rc == DB_OK)
 			rc = add_role(r, id, json_string_value(json_object_get(g, "role")),
-			    json_string_value(json_object_get(g, "area_code")));
+			    json_string_value(json_object_get(g, "area_code")), &rid);
 	}
 	if (rc == DB_CONSTRAINT) {
 		db_rollback(db);
@@ -340,15 +341,15 @@ static void grant_role(struct req *r)
 	if (!grant_ok(r, "role", role, area))
 		return;
 	struct db *db = req_db(r);
+	int64_t rid = 0;
 	int rc = db_begin(db);
 	if (rc == DB_OK)
-		rc = add_role(r, id, role, area);
+		rc = add_role(r, id, role, area, &rid);
 	if (rc == DB_CONSTRAINT) {
 		db_rollback(db);
 		reply_problem(r, P_CONFLICT, "the user has this role in this area already");
 		return;
 	}
-	int64_t rid = db_last_id(db);
 	if (rc != DB_OK || (rc = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		reply_db_error(r, rc);
@@ -454,8 +455,7 @@ static void create_token(struct req *r)
 	const char *joined = "";
 	size_t i;
 	json_t *s;
-	json_array_foreach(scopes, i, s)
-	{
+	json_array_foreach (scopes, i, s) {
 		if (!perm_known(json_string_value(s))) {
 			reply_invalid(r, arena_printf(req_arena(r), "scopes[%zu]", i), "is not a known permission");
 			return;

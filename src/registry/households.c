@@ -13,7 +13,8 @@ static json_t *household_json(struct req *r, int64_t id)
 {
 	struct db_stmt *st = db_stmt(req_db(r),
 	    "SELECT h.area_code, a.short_name, h.unit, h.room FROM households h JOIN areas a ON a.code = h.area_code"
-	    " WHERE h.id = ?", "i", id);
+	    " WHERE h.id = ?",
+	    "i", id);
 	if (st == NULL || db_step(st) != DB_ROW) {
 		if (st)
 			db_reset(st);
@@ -24,10 +25,12 @@ static json_t *household_json(struct req *r, int64_t id)
 	db_reset(st);
 	json_t *members = json_array();
 	st = db_stmt(req_db(r),
-	    "SELECT id, name, relation FROM residents WHERE household_id = ? AND status = 'active' ORDER BY id", "i", id);
+	    "SELECT id, name, relation FROM residents WHERE household_id = ? AND status = 'active' ORDER BY id", "i",
+	    id);
 	while (st != NULL && db_step(st) == DB_ROW)
-		json_array_append_new(members, json_pack("{sI ss so}", "id", (json_int_t)db_int(st, 0), "name",
-		    db_text(st, 1), "relation", db_null(st, 2) ? json_null() : json_string(db_text(st, 2))));
+		json_array_append_new(
+		    members, json_pack("{sI ss so}", "id", (json_int_t)db_int(st, 0), "name", db_text(st, 1),
+		                 "relation", db_null(st, 2) ? json_null() : json_string(db_text(st, 2))));
 	if (st)
 		db_reset(st);
 	json_object_set_new(h, "members", members);
@@ -61,9 +64,11 @@ static void list_households(struct req *r)
 	int n;
 	const char **codes = user_scope(a, req_user(r), "residents.read", &n);
 	const char *area = req_area(r);
-	struct db_stmt *st = db_prepare(req_db(r),
-	    arena_printf(a, "SELECT id FROM households WHERE id > ? AND %s AND area_code >= ? AND area_code < ?"
-	                    " ORDER BY id LIMIT ?", scope_sql(a, "area_code", codes, n)));
+	struct db_stmt *st = db_prepare(
+	    req_db(r), arena_printf(a,
+	                   "SELECT id FROM households WHERE id > ? AND %s AND area_code >= ? AND area_code < ?"
+	                   " ORDER BY id LIMIT ?",
+	                   scope_sql(a, "area_code", codes, n)));
 	if (st == NULL) {
 		reply_problem(r, P_INTERNAL, NULL);
 		return;
@@ -109,7 +114,8 @@ static void create_household(struct req *r)
 	int64_t now = clock_now();
 	int rc = db_begin(db);
 	if (rc == DB_OK)
-		rc = db_run(db, "INSERT INTO households (area_code, unit, room, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+		rc = db_run(db,
+		    "INSERT INTO households (area_code, unit, room, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 		    "tttii", area, unit, room, now, now);
 	if (rc == DB_CONSTRAINT) {
 		db_rollback(db);
@@ -118,8 +124,8 @@ static void create_household(struct req *r)
 	}
 	int64_t id = db_last_id(db);
 	if (rc == DB_DONE)
-		rc = audit_request_rc(r, "household.create", arena_printf(req_arena(r), "household:%lld", (long long)id),
-		    NULL);
+		rc = audit_request_rc(
+		    r, "household.create", arena_printf(req_arena(r), "household:%lld", (long long)id), NULL);
 	if (rc != DB_OK || (rc = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		reply_db_error(r, rc);
@@ -129,107 +135,107 @@ static void create_household(struct req *r)
 }
 
 static const struct field member_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"name", T_STRING, F_REQUIRED},
-	{"relation", T_STRING, F_REQUIRED | F_NULLABLE},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"name", T_STRING, F_REQUIRED},
+    {"relation", T_STRING, F_REQUIRED | F_NULLABLE},
+    {NULL},
 };
 static const struct field member_schema = {NULL, T_OBJECT, 0, .fields = member_fields};
 static const struct field household_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"area_code", T_STRING, F_REQUIRED | F_AREA},
-	{"area_name", T_STRING, F_REQUIRED},
-	{"unit", T_STRING, F_REQUIRED},
-	{"room", T_STRING, F_REQUIRED},
-	{"members", T_ARRAY, F_REQUIRED, .items = &member_schema},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"area_code", T_STRING, F_REQUIRED | F_AREA},
+    {"area_name", T_STRING, F_REQUIRED},
+    {"unit", T_STRING, F_REQUIRED},
+    {"room", T_STRING, F_REQUIRED},
+    {"members", T_ARRAY, F_REQUIRED, .items = &member_schema},
+    {NULL},
 };
 static const struct field household_schema = {NULL, T_OBJECT, 0, .fields = household_fields};
 static const struct field create_fields[] = {
-	{"area_code", T_STRING, F_REQUIRED | F_AREA, .desc = "the building (or estate or community)"},
-	{"unit", T_STRING, 0, 0, 16, .desc = "entrance (单元)"},
-	{"room", T_STRING, 0, 0, 16, .desc = "room number (房号)"},
-	{NULL},
+    {"area_code", T_STRING, F_REQUIRED | F_AREA, .desc = "the building (or estate or community)"},
+    {"unit", T_STRING, 0, 0, 16, .desc = "entrance (单元)"},
+    {"room", T_STRING, 0, 0, 16, .desc = "room number (房号)"},
+    {NULL},
 };
 static const struct field create_body = {NULL, T_OBJECT, 0, .fields = create_fields};
 
 static const struct route routes[] = {
-	{M_GET, "/api/v1/households", "residents.read", R_LIST, NULL, NULL, 200, &household_schema, list_households,
-	    "Households in scope"},
-	{M_POST, "/api/v1/households", "residents.write", 0, NULL, &create_body, 201, &household_schema,
-	    create_household, "Record a household at an address"},
-	{M_GET, "/api/v1/households/{id}", "residents.read", 0, NULL, NULL, 200, &household_schema, get_household,
-	    "A household and its members"},
-	{0},
+    {M_GET, "/api/v1/households", "residents.read", R_LIST, NULL, NULL, 200, &household_schema, list_households,
+        "Households in scope"},
+    {M_POST, "/api/v1/households", "residents.write", 0, NULL, &create_body, 201, &household_schema, create_household,
+        "Record a household at an address"},
+    {M_GET, "/api/v1/households/{id}", "residents.read", 0, NULL, NULL, 200, &household_schema, get_household,
+        "A household and its members"},
+    {0},
 };
 
 /* Tags: identifiers, Chinese and English names, the aliases spreadsheets use;
  * health, disability and income tags are sensitive. Derived tags (aged 60+,
  * 80+, minor) come from the birth date and are not stored. */
 static const struct migration migrations[] = {
-	{1, "CREATE TABLE tags ("
-	    " id TEXT PRIMARY KEY,"
-	    " name_zh TEXT NOT NULL,"
-	    " name_en TEXT NOT NULL,"
-	    " aliases TEXT NOT NULL,"
-	    " sensitive INTEGER NOT NULL);"
-	    "INSERT INTO tags (id, name_zh, name_en, aliases, sensitive) VALUES"
-	    " ('living_alone', '独居老人', 'Elderly living alone', '独居', 0),"
-	    " ('empty_nest', '空巢老人', 'Empty nest', '空巢', 0),"
-	    " ('disabled', '残疾人', 'Disabled', '残疾', 1),"
-	    " ('minimum_income', '低保户', 'Minimum-income', '低保', 1),"
-	    " ('extreme_hardship', '特困人员', 'Extreme hardship', '特困', 1),"
-	    " ('party_member', '党员', 'Party member', '', 0),"
-	    " ('veteran', '退役军人', 'Veteran', '', 0),"
-	    " ('key_care', '重点关注', 'Key care', '', 0);"
-	    "CREATE TABLE households ("
-	    " id INTEGER PRIMARY KEY,"
-	    " area_code TEXT NOT NULL REFERENCES areas (code),"
-	    " unit TEXT NOT NULL,"
-	    " room TEXT NOT NULL,"
-	    " created_at INTEGER NOT NULL,"
-	    " updated_at INTEGER NOT NULL,"
-	    " UNIQUE (area_code, unit, room));"
-	    "CREATE TABLE residents ("
-	    " id INTEGER PRIMARY KEY,"
-	    " household_id INTEGER REFERENCES households (id),"
-	    " area_code TEXT NOT NULL REFERENCES areas (code),"
-	    " name TEXT NOT NULL,"
-	    " gender TEXT,"
-	    " birth_date TEXT,"
-	    " document_type TEXT NOT NULL,"
-	    " id_sealed BLOB,"
-	    " id_index BLOB,"
-	    " id_masked TEXT,"
-	    " phone_sealed BLOB,"
-	    " phone_index BLOB,"
-	    " phone_masked TEXT,"
-	    " relation TEXT,"
-	    " notes TEXT NOT NULL,"
-	    " status TEXT NOT NULL,"
-	    " version INTEGER NOT NULL,"
-	    " created_at INTEGER NOT NULL,"
-	    " updated_at INTEGER NOT NULL);"
-	    "CREATE INDEX residents_area ON residents (area_code, id);"
-	    "CREATE INDEX residents_household ON residents (household_id);"
-	    "CREATE UNIQUE INDEX residents_id_index ON residents (id_index);"
-	    "CREATE INDEX residents_phone_index ON residents (phone_index);"
-	    "CREATE TABLE resident_tags ("
-	    " resident_id INTEGER NOT NULL REFERENCES residents (id),"
-	    " tag TEXT NOT NULL REFERENCES tags (id),"
-	    " PRIMARY KEY (resident_id, tag));"
-	    "CREATE INDEX resident_tags_tag ON resident_tags (tag, resident_id);"
-	    "CREATE TABLE name_grams ("
-	    " gram TEXT NOT NULL,"
-	    " area_code TEXT NOT NULL,"
-	    " resident_id INTEGER NOT NULL REFERENCES residents (id),"
-	    " PRIMARY KEY (gram, area_code, resident_id));"
-	    "CREATE INDEX name_grams_resident ON name_grams (resident_id);"},
-	{0},
+    {1, "CREATE TABLE tags ("
+        " id TEXT PRIMARY KEY,"
+        " name_zh TEXT NOT NULL,"
+        " name_en TEXT NOT NULL,"
+        " aliases TEXT NOT NULL,"
+        " sensitive INTEGER NOT NULL);"
+        "INSERT INTO tags (id, name_zh, name_en, aliases, sensitive) VALUES"
+        " ('living_alone', '独居老人', 'Elderly living alone', '独居', 0),"
+        " ('empty_nest', '空巢老人', 'Empty nest', '空巢', 0),"
+        " ('disabled', '残疾人', 'Disabled', '残疾', 1),"
+        " ('minimum_income', '低保户', 'Minimum-income', '低保', 1),"
+        " ('extreme_hardship', '特困人员', 'Extreme hardship', '特困', 1),"
+        " ('party_member', '党员', 'Party member', '', 0),"
+        " ('veteran', '退役军人', 'Veteran', '', 0),"
+        " ('key_care', '重点关注', 'Key care', '', 0);"
+        "CREATE TABLE households ("
+        " id INTEGER PRIMARY KEY,"
+        " area_code TEXT NOT NULL REFERENCES areas (code),"
+        " unit TEXT NOT NULL,"
+        " room TEXT NOT NULL,"
+        " created_at INTEGER NOT NULL,"
+        " updated_at INTEGER NOT NULL,"
+        " UNIQUE (area_code, unit, room));"
+        "CREATE TABLE residents ("
+        " id INTEGER PRIMARY KEY,"
+        " household_id INTEGER REFERENCES households (id),"
+        " area_code TEXT NOT NULL REFERENCES areas (code),"
+        " name TEXT NOT NULL,"
+        " gender TEXT,"
+        " birth_date TEXT,"
+        " document_type TEXT NOT NULL,"
+        " id_sealed BLOB,"
+        " id_index BLOB,"
+        " id_masked TEXT,"
+        " phone_sealed BLOB,"
+        " phone_index BLOB,"
+        " phone_masked TEXT,"
+        " relation TEXT,"
+        " notes TEXT NOT NULL,"
+        " status TEXT NOT NULL,"
+        " version INTEGER NOT NULL,"
+        " created_at INTEGER NOT NULL,"
+        " updated_at INTEGER NOT NULL);"
+        "CREATE INDEX residents_area ON residents (area_code, id);"
+        "CREATE INDEX residents_household ON residents (household_id);"
+        "CREATE UNIQUE INDEX residents_id_index ON residents (id_index);"
+        "CREATE INDEX residents_phone_index ON residents (phone_index);"
+        "CREATE TABLE resident_tags ("
+        " resident_id INTEGER NOT NULL REFERENCES residents (id),"
+        " tag TEXT NOT NULL REFERENCES tags (id),"
+        " PRIMARY KEY (resident_id, tag));"
+        "CREATE INDEX resident_tags_tag ON resident_tags (tag, resident_id);"
+        "CREATE TABLE name_grams ("
+        " gram TEXT NOT NULL,"
+        " area_code TEXT NOT NULL,"
+        " resident_id INTEGER NOT NULL REFERENCES residents (id),"
+        " PRIMARY KEY (gram, area_code, resident_id));"
+        "CREATE INDEX name_grams_resident ON name_grams (resident_id);"},
+    {0},
 };
 
 const struct module households_module = {
-	.name = "registry",
-	.migrations = migrations,
-	.routes = routes,
+    .name = "registry",
+    .migrations = migrations,
+    .routes = routes,
 };

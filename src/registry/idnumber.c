@@ -19,8 +19,8 @@ char id_check_char(const char d[17])
 /* GB/T 2260 province-level codes. */
 static bool province_valid(int p, enum id_kind kind)
 {
-	static const int mainland[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
-		43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65};
+	static const int mainland[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
+	    46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65};
 	if (kind == ID_HKMOTW)
 		return p == 81 || p == 82 || p == 83;
 	for (size_t i = 0; i < sizeof(mainland) / sizeof(mainland[0]); i++)

@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 enum id_kind {
-	ID_RESIDENT,  /* 居民身份证 */
-	ID_HKMOTW,    /* 港澳台居民居住证: the same structure with 81/82/83 as the "province" */
+	ID_RESIDENT, /* 居民身份证 */
+	ID_HKMOTW, /* 港澳台居民居住证: the same structure with 81/82/83 as the "province" */
 };
 
 struct id_info {

@@ -41,8 +41,10 @@ int name_grams_index(struct db *db, int64_t id, const char *name, const char *ar
 				continue;
 			memcpy(gram, p, n);
 			gram[n] = '\0';
-			rc = db_run(db, "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
-			                " ON CONFLICT DO NOTHING", "tti", gram, area_code, id);
+			rc = db_run(db,
+			    "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
+			    " ON CONFLICT DO NOTHING",
+			    "tti", gram, area_code, id);
 			if (rc != DB_DONE)
 				return rc;
 		}
@@ -67,7 +69,7 @@ static int age_at(const char *birth, int64_t now)
 	return age;
 }
 
-#define RESIDENT_COLUMNS \
+#define RESIDENT_COLUMNS                                                                                      \
 	"r.id, r.name, r.gender, r.birth_date, r.document_type, r.id_masked, r.phone_masked, r.household_id," \
 	" r.area_code, a.short_name, r.relation, r.notes, r.status, r.version"
 
@@ -89,18 +91,19 @@ static json_t *resident_json(struct req *r, struct db_stmt *st)
 	if (age >= 0 && age < 18)
 		json_array_append_new(derived, json_string("minor"));
 	json_t *res = json_pack("{sI ss so so so ss so so so ss ss so ss ss sI so}", "id", (json_int_t)id, "name",
-	    db_text(st, 1), "gender", opt(st, 2), "birth_date", opt(st, 3), "age", age >= 0 ? json_integer(age) : json_null(),
-	    "document_type", db_text(st, 4), "id_number", opt(st, 5), "phone", opt(st, 6), "household_id",
-	    db_null(st, 7) ? json_null() : json_integer(db_int(st, 7)), "area_code", db_text(st, 8), "area_name",
-	    db_text(st, 9), "relation", opt(st, 10), "notes", db_text(st, 11), "status", db_text(st, 12), "version",
-	    (json_int_t)db_int(st, 13), "derived_tags", derived);
+	    db_text(st, 1), "gender", opt(st, 2), "birth_date", opt(st, 3), "age",
+	    age >= 0 ? json_integer(age) : json_null(), "document_type", db_text(st, 4), "id_number", opt(st, 5),
+	    "phone", opt(st, 6), "household_id", db_null(st, 7) ? json_null() : json_integer(db_int(st, 7)),
+	    "area_code", db_text(st, 8), "area_name", db_text(st, 9), "relation", opt(st, 10), "notes", db_text(st, 11),
+	    "status", db_text(st, 12), "version", (json_int_t)db_int(st, 13), "derived_tags", derived);
 	/* Sensitive tags are shown only to roles that may see them. */
 	bool sensitive = user_can(req_user(r), "residents.sensitive");
 	json_t *tags = json_array();
 	struct db *db = req_db(r);
 	struct db_stmt *t = db_stmt(db,
 	    "SELECT g.id FROM resident_tags rt JOIN tags g ON g.id = rt.tag WHERE rt.resident_id = ?"
-	    " AND (g.sensitive = 0 OR ? = 1) ORDER BY g.id", "ii", id, (int64_t)sensitive);
+	    " AND (g.sensitive = 0 OR ? = 1) ORDER BY g.id",
+	    "ii", id, (int64_t)sensitive);
 	while (t != NULL && db_step(t) == DB_ROW)
 		json_array_append_new(tags, json_string(db_text(t, 0)));
 	if (t)
@@ -113,7 +116,8 @@ static json_t *resident_json(struct req *r, struct db_stmt *st)
 static json_t *load(struct req *r, int64_t id, const char *perm)
 {
 	struct db_stmt *st = db_stmt(req_db(r),
-	    "SELECT " RESIDENT_COLUMNS " FROM residents r JOIN areas a ON a.code = r.area_code WHERE r.id = ?", "i", id);
+	    "SELECT " RESIDENT_COLUMNS " FROM residents r JOIN areas a ON a.code = r.area_code WHERE r.id = ?", "i",
+	    id);
 	if (st == NULL || db_step(st) != DB_ROW || !user_covers(req_user(r), perm, db_text(st, 8))) {
 		if (st)
 			db_reset(st);
@@ -162,7 +166,8 @@ static void list_residents(struct req *r)
 			return;
 		}
 		if (found == 2 && !user_can(req_user(r), "residents.sensitive")) {
-			audit_request(r, "denied", arena_printf(a, "tag:%s", tag), AUDIT_DENIED, "sensitive tag filter");
+			audit_request(
+			    r, "denied", arena_printf(a, "tag:%s", tag), AUDIT_DENIED, "sensitive tag filter");
 			reply_problem(r, P_FORBIDDEN, "your roles may not filter by this tag");
 			return;
 		}
@@ -177,8 +182,8 @@ static void list_residents(struct req *r)
 		by = BY_PIECE; /* every 1- and 2-character piece is in name_grams, with the area for scope */
 	else if (q != NULL)
 		by = BY_LIKE; /* longer: a scan bounded by the scope's area range */
-	static const char *const matches[] = {"1=1", "r.phone_index = ?", "r.id_index = ?", "g.gram = ?",
-		"r.name LIKE ? ESCAPE '\\'"};
+	static const char *const matches[] = {
+	    "1=1", "r.phone_index = ?", "r.id_index = ?", "g.gram = ?", "r.name LIKE ? ESCAPE '\\'"};
 	const char *from = by == BY_PIECE ? "name_grams g JOIN residents r ON r.id = g.resident_id" : "residents r";
 	const char *col = by == BY_PIECE ? "g.area_code" : "r.area_code";
 	const char *sql = arena_printf(a,
@@ -249,8 +254,8 @@ static bool phone_valid(const char *p)
 static const char *tag_resolve(struct req *r, const char *given, bool *sensitive)
 {
 	struct db_stmt *st = db_stmt(req_db(r),
-	    "SELECT id, sensitive FROM tags WHERE id = ? OR name_zh = ? OR (aliases <> '' AND aliases = ?)", "ttt", given,
-	    given, given);
+	    "SELECT id, sensitive FROM tags WHERE id = ? OR name_zh = ? OR (aliases <> '' AND aliases = ?)", "ttt",
+	    given, given, given);
 	const char *id = NULL;
 	if (st != NULL && db_step(st) == DB_ROW) {
 		id = arena_strdup(req_arena(r), db_text(st, 0));
@@ -284,7 +289,8 @@ static void create_resident(struct req *r)
 		bad = true;
 	} else if (idn != NULL && (strcmp(doc, "id_card") == 0 || strcmp(doc, "hkmotw_permit") == 0)) {
 		struct id_info info;
-		const char *why = id_validate(idn, strcmp(doc, "id_card") == 0 ? ID_RESIDENT : ID_HKMOTW, clock_now(), &info);
+		const char *why =
+		    id_validate(idn, strcmp(doc, "id_card") == 0 ? ID_RESIDENT : ID_HKMOTW, clock_now(), &info);
 		if (why != NULL) {
 			req_invalid(r, "id_number", why);
 			bad = true;
@@ -328,7 +334,7 @@ static void create_resident(struct req *r)
 	const char **tag_ids = arena_alloc(a, sizeof(*tag_ids) * (json_array_size(tags) + 1));
 	size_t ntags = 0, i;
 	json_t *t;
-	json_array_foreach(tags, i, t) {
+	json_array_foreach (tags, i, t) {
 		bool sensitive = false;
 		const char *id = tag_resolve(r, json_string_value(t), &sensitive);
 		if (id == NULL) {
@@ -361,10 +367,13 @@ static void create_resident(struct req *r)
 	}
 	int64_t now = clock_now();
 	int rc = db_begin(db);
-	struct db_stmt *st = rc == DB_OK ? db_prepare(db,
-	    "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
-	    " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
-	    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?)") : NULL;
+	struct db_stmt *st =
+	    rc == DB_OK
+	        ? db_prepare(db,
+	              "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
+	              " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
+	              " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?)")
+	        : NULL;
 	if (st != NULL) {
 		if (household)
 			db_bind_int(st, 1, household);
@@ -398,8 +407,10 @@ static void create_resident(struct req *r)
 	int64_t id = db_last_id(db);
 	rc = rc == DB_DONE ? name_grams_index(db, id, name, area) : (rc == DB_OK ? DB_ERROR : rc);
 	for (size_t k = 0; k < ntags && rc == DB_OK; k++)
-		rc = db_run(db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING", "it", id,
-		    tag_ids[k]) == DB_DONE ? DB_OK : DB_ERROR;
+		rc = db_run(db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
+		         "it", id, tag_ids[k]) == DB_DONE
+		         ? DB_OK
+		         : DB_ERROR;
 	if (rc == DB_OK)
 		rc = audit_request_rc(r, "resident.create", arena_printf(a, "resident:%lld", (long long)id), NULL);
 	if (rc != DB_OK || (rc = db_commit(db)) != DB_OK) {
@@ -415,8 +426,8 @@ static void unmask(struct req *r)
 {
 	struct arena *a = req_arena(r);
 	int64_t id = req_param_id(r, 0);
-	struct db_stmt *st = db_stmt(req_db(r), "SELECT area_code, id_sealed, phone_sealed FROM residents WHERE id = ?",
-	    "i", id);
+	struct db_stmt *st =
+	    db_stmt(req_db(r), "SELECT area_code, id_sealed, phone_sealed FROM residents WHERE id = ?", "i", id);
 	if (st == NULL || db_step(st) != DB_ROW || !user_covers(req_user(r), "residents.unmask", db_text(st, 0))) {
 		if (st)
 			db_reset(st);
@@ -433,13 +444,14 @@ static void unmask(struct req *r)
 		reply_problem(r, P_INTERNAL, "the stored data cannot be decrypted with this key");
 		return;
 	}
-	if (audit_request_rc(r, "resident.unmask", arena_printf(a, "resident:%lld", (long long)id), body_str(r, "reason")) !=
-	    DB_OK) {
+	if (audit_request_rc(r, "resident.unmask", arena_printf(a, "resident:%lld", (long long)id),
+	        body_str(r, "reason")) != DB_OK) {
 		reply_problem(r, P_UNAVAILABLE, "the view could not be recorded; try again");
 		return;
 	}
-	reply_json(r, 200, json_pack("{so so}", "id_number", idn ? json_string(idn) : json_null(), "phone",
-	    phone ? json_string(phone) : json_null()));
+	reply_json(r, 200,
+	    json_pack("{so so}", "id_number", idn ? json_string(idn) : json_null(), "phone",
+	        phone ? json_string(phone) : json_null()));
 }
 
 static void list_tags(struct req *r)
@@ -450,8 +462,9 @@ static void list_tags(struct req *r)
 	    (int64_t)sensitive);
 	json_t *items = json_array();
 	while (st != NULL && db_step(st) == DB_ROW)
-		json_array_append_new(items, json_pack("{ss ss ss ss sb}", "id", db_text(st, 0), "name_zh", db_text(st, 1),
-		    "name_en", db_text(st, 2), "aliases", db_text(st, 3), "sensitive", (int)db_int(st, 4)));
+		json_array_append_new(
+		    items, json_pack("{ss ss ss ss sb}", "id", db_text(st, 0), "name_zh", db_text(st, 1), "name_en",
+		               db_text(st, 2), "aliases", db_text(st, 3), "sensitive", (int)db_int(st, 4)));
 	if (st)
 		db_reset(st);
 	reply_list(r, items, 0);
@@ -459,85 +472,85 @@ static void list_tags(struct req *r)
 
 static const struct field str_item = {NULL, T_STRING, 0, 1, 32};
 static const struct field create_fields[] = {
-	{"name", T_STRING, F_REQUIRED, 1, 32},
-	{"gender", T_ENUM, 0, .values = genders, .desc = "derived from an ID card number when absent"},
-	{"birth_date", T_STRING, 0, 10, 10, .desc = "YYYY-MM-DD; derived from an ID card number when absent"},
-	{"document_type", T_ENUM, 0, .values = doc_types, .desc = "default id_card (居民身份证)"},
-	{"id_number", T_STRING, 0, 5, 32},
-	{"phone", T_STRING, 0, 7, 16, .desc = "mobile (11 digits) or landline with area code (027-86812345)"},
-	{"household_id", T_INT, 0, 1, INT64_MAX},
-	{"area_code", T_STRING, F_AREA, .desc = "where the resident lives, when there is no household_id"},
-	{"relation", T_ENUM, 0, .values = relations, .desc = "to the head of household"},
-	{"tags", T_ARRAY, 0, 0, 20, .items = &str_item, .desc = "identifiers, Chinese names or aliases"},
-	{"notes", T_STRING, 0, 0, 2000},
-	{NULL},
+    {"name", T_STRING, F_REQUIRED, 1, 32},
+    {"gender", T_ENUM, 0, .values = genders, .desc = "derived from an ID card number when absent"},
+    {"birth_date", T_STRING, 0, 10, 10, .desc = "YYYY-MM-DD; derived from an ID card number when absent"},
+    {"document_type", T_ENUM, 0, .values = doc_types, .desc = "default id_card (居民身份证)"},
+    {"id_number", T_STRING, 0, 5, 32},
+    {"phone", T_STRING, 0, 7, 16, .desc = "mobile (11 digits) or landline with area code (027-86812345)"},
+    {"household_id", T_INT, 0, 1, INT64_MAX},
+    {"area_code", T_STRING, F_AREA, .desc = "where the resident lives, when there is no household_id"},
+    {"relation", T_ENUM, 0, .values = relations, .desc = "to the head of household"},
+    {"tags", T_ARRAY, 0, 0, 20, .items = &str_item, .desc = "identifiers, Chinese names or aliases"},
+    {"notes", T_STRING, 0, 0, 2000},
+    {NULL},
 };
 static const struct field create_body = {NULL, T_OBJECT, 0, .fields = create_fields};
 
 static const struct field resident_fields[] = {
-	{"id", T_INT, F_REQUIRED},
-	{"name", T_STRING, F_REQUIRED},
-	{"gender", T_ENUM, F_REQUIRED | F_NULLABLE, .values = genders},
-	{"birth_date", T_STRING, F_REQUIRED | F_NULLABLE},
-	{"age", T_INT, F_REQUIRED | F_NULLABLE},
-	{"document_type", T_ENUM, F_REQUIRED, .values = doc_types},
-	{"id_number", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "masked: 420107********123X"},
-	{"phone", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "masked: 138****5678"},
-	{"household_id", T_INT, F_REQUIRED | F_NULLABLE},
-	{"area_code", T_STRING, F_REQUIRED | F_AREA},
-	{"area_name", T_STRING, F_REQUIRED},
-	{"relation", T_ENUM, F_REQUIRED | F_NULLABLE, .values = relations},
-	{"notes", T_STRING, F_REQUIRED},
-	{"status", T_STRING, F_REQUIRED},
-	{"version", T_INT, F_REQUIRED},
-	{"derived_tags", T_ARRAY, F_REQUIRED, .items = &str_item, .desc = "aged_60, aged_80, minor: from the birth date"},
-	{"tags", T_ARRAY, F_REQUIRED, .items = &str_item, .desc = "sensitive tags only for roles that may see them"},
-	{NULL},
+    {"id", T_INT, F_REQUIRED},
+    {"name", T_STRING, F_REQUIRED},
+    {"gender", T_ENUM, F_REQUIRED | F_NULLABLE, .values = genders},
+    {"birth_date", T_STRING, F_REQUIRED | F_NULLABLE},
+    {"age", T_INT, F_REQUIRED | F_NULLABLE},
+    {"document_type", T_ENUM, F_REQUIRED, .values = doc_types},
+    {"id_number", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "masked: 420107********123X"},
+    {"phone", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "masked: 138****5678"},
+    {"household_id", T_INT, F_REQUIRED | F_NULLABLE},
+    {"area_code", T_STRING, F_REQUIRED | F_AREA},
+    {"area_name", T_STRING, F_REQUIRED},
+    {"relation", T_ENUM, F_REQUIRED | F_NULLABLE, .values = relations},
+    {"notes", T_STRING, F_REQUIRED},
+    {"status", T_STRING, F_REQUIRED},
+    {"version", T_INT, F_REQUIRED},
+    {"derived_tags", T_ARRAY, F_REQUIRED, .items = &str_item, .desc = "aged_60, aged_80, minor: from the birth date"},
+    {"tags", T_ARRAY, F_REQUIRED, .items = &str_item, .desc = "sensitive tags only for roles that may see them"},
+    {NULL},
 };
 static const struct field resident_schema = {NULL, T_OBJECT, 0, .fields = resident_fields};
 
 static const struct field list_query[] = {
-	{"q", T_STRING, 0, 1, 32, .desc = "part of a name (one character works), a full mobile number or ID number"},
-	{"tag", T_STRING, 0, 1, 32},
-	{NULL},
+    {"q", T_STRING, 0, 1, 32, .desc = "part of a name (one character works), a full mobile number or ID number"},
+    {"tag", T_STRING, 0, 1, 32},
+    {NULL},
 };
 
 static const struct field unmask_fields[] = {
-	{"reason", T_STRING, F_REQUIRED, 2, 200, .desc = "why the full numbers are needed (kept in the audit log)"},
-	{NULL},
+    {"reason", T_STRING, F_REQUIRED, 2, 200, .desc = "why the full numbers are needed (kept in the audit log)"},
+    {NULL},
 };
 static const struct field unmask_body = {NULL, T_OBJECT, 0, .fields = unmask_fields};
 static const struct field unmasked_fields[] = {
-	{"id_number", T_STRING, F_REQUIRED | F_NULLABLE},
-	{"phone", T_STRING, F_REQUIRED | F_NULLABLE},
-	{NULL},
+    {"id_number", T_STRING, F_REQUIRED | F_NULLABLE},
+    {"phone", T_STRING, F_REQUIRED | F_NULLABLE},
+    {NULL},
 };
 static const struct field unmasked_schema = {NULL, T_OBJECT, 0, .fields = unmasked_fields};
 
 static const struct field tag_fields[] = {
-	{"id", T_STRING, F_REQUIRED},
-	{"name_zh", T_STRING, F_REQUIRED},
-	{"name_en", T_STRING, F_REQUIRED},
-	{"aliases", T_STRING, F_REQUIRED},
-	{"sensitive", T_BOOL, F_REQUIRED},
-	{NULL},
+    {"id", T_STRING, F_REQUIRED},
+    {"name_zh", T_STRING, F_REQUIRED},
+    {"name_en", T_STRING, F_REQUIRED},
+    {"aliases", T_STRING, F_REQUIRED},
+    {"sensitive", T_BOOL, F_REQUIRED},
+    {NULL},
 };
 static const struct field tag_schema = {NULL, T_OBJECT, 0, .fields = tag_fields};
 
 static const struct route routes[] = {
-	{M_GET, "/api/v1/tags", "residents.read", R_LIST, NULL, NULL, 200, &tag_schema, list_tags, "Resident tags"},
-	{M_GET, "/api/v1/residents", "residents.read", R_LIST, list_query, NULL, 200, &resident_schema, list_residents,
-	    "Find residents in scope (masked)"},
-	{M_POST, "/api/v1/residents", "residents.write", 0, NULL, &create_body, 201, &resident_schema, create_resident,
-	    "Register a resident"},
-	{M_GET, "/api/v1/residents/{id}", "residents.read", 0, NULL, NULL, 200, &resident_schema, get_resident,
-	    "One resident (masked)"},
-	{M_POST, "/api/v1/residents/{id}/unmask", "residents.unmask", 0, NULL, &unmask_body, 200, &unmasked_schema, unmask,
-	    "The full ID and phone numbers, with a reason (audited)"},
-	{0},
+    {M_GET, "/api/v1/tags", "residents.read", R_LIST, NULL, NULL, 200, &tag_schema, list_tags, "Resident tags"},
+    {M_GET, "/api/v1/residents", "residents.read", R_LIST, list_query, NULL, 200, &resident_schema, list_residents,
+        "Find residents in scope (masked)"},
+    {M_POST, "/api/v1/residents", "residents.write", 0, NULL, &create_body, 201, &resident_schema, create_resident,
+        "Register a resident"},
+    {M_GET, "/api/v1/residents/{id}", "residents.read", 0, NULL, NULL, 200, &resident_schema, get_resident,
+        "One resident (masked)"},
+    {M_POST, "/api/v1/residents/{id}/unmask", "residents.unmask", 0, NULL, &unmask_body, 200, &unmasked_schema, unmask,
+        "The full ID and phone numbers, with a reason (audited)"},
+    {0},
 };
 
 const struct module residents_module = {
-	.name = "residents",
-	.routes = routes,
+    .name = "residents",
+    .routes = routes,
 };
