@@ -25,6 +25,9 @@ const struct command commands[] = {
         "Create the database if needed and apply pending migrations (a new database gets the default district)."},
     {"areas load", cmd_areas_load, "areas load --db PATH FILE [--key PATH]",
         "Load or update areas from a file in the format of data/areas/420107.json."},
+    {"demo", cmd_demo, "demo --db PATH [--residents N] [--seed S] [--key PATH]",
+        "Build a new database holding a realistic demo district of Qingshan (default 20000 residents) and an\n"
+        "account for every role; the passwords are printed once. The same seed gives the same district."},
     {"apikey add", cmd_apikey_add, "apikey add --db PATH --name NAME [--scope PERMISSION]... [--key PATH]",
         "Create an API token for an integration; prints the token alone on one line, once."},
     {"apikey revoke", cmd_apikey_revoke, "apikey revoke --db PATH --id N [--key PATH]", "Revoke an API token."},

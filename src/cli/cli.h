@@ -21,6 +21,7 @@ int cmd_restore(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_areas_load(int argc, char **argv);
 int cmd_apikey_add(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_apikey_revoke(int argc, char **argv);
 
 /* Print the usage of the named command to stderr and return EXIT_USAGE. */
