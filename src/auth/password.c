@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/log.h"
+#include "../core/parse.h"
 #include "auth.h"
 #include "../core/banned.h"
 
@@ -59,7 +60,7 @@ static bool is_common(const char *pw)
 
 const char *password_policy(const char *pw, const char *username)
 {
-	size_t n = strlen(pw);
+	size_t n = utf8_count(pw, strlen(pw)); /* characters, as the rule says */
 	if (n < 10)
 		return "must have at least 10 characters";
 	if (n > 128)

@@ -49,6 +49,9 @@ char *clock_format(int64_t t, char *out, size_t n)
 static bool digits(const char *s, size_t n, int64_t min, int64_t max, int *out)
 {
 	int64_t v;
+	for (size_t i = 0; i < n; i++) /* parse_i64 alone would take "-0" */
+		if (s[i] < '0' || s[i] > '9')
+			return false;
 	if (!parse_i64(s, n, min, max, &v))
 		return false;
 	*out = (int)v;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "parse.h"
 #include "banned.h"
 
 static enum log_level min_level = LOG_INFO;
@@ -14,6 +15,7 @@ static _Thread_local const char *request_id;
 void log_set_level(enum log_level level) { min_level = level; }
 void log_set_request(const char *id) { request_id = id; }
 
+__attribute__((format(printf, 2, 0)))
 static void vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
 	static const char *const names[] = {"debug", "info", "warn", "error"};
@@ -79,7 +81,8 @@ static size_t utf8_len(const unsigned char *s)
 	for (size_t i = 1; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-	return n;
+	/* Overlong forms, surrogates and code points past U+10FFFF are not text either. */
+	return utf8_valid((const char *)s, n) ? n : 0;
 }
 
 char *log_escape(char *out, size_t n, const char *s)

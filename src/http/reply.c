@@ -121,7 +121,7 @@ void reply_problem(struct req *r, enum problem p, const char *detail)
 	json_t *body = json_pack("{ss ss si ss}", "type", arena_printf(r->arena, "/problems/%s", problems[p].slug),
 	    "title", problems[p].title, "status", problems[p].status, "detail", detail ? detail : problems[p].title);
 	if (p == P_INVALID)
-		json_object_set(body, "errors", r->errors ? r->errors : json_array());
+		json_object_set_new(body, "errors", r->errors ? json_incref(r->errors) : json_array());
 	size_t n;
 	char *s = json_write(body, &n);
 	json_decref(body);

@@ -351,6 +351,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx, enum M
 	active--;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;

@@ -11,8 +11,10 @@
 
 static const char *name_of(struct req *r, const char *path, const char *name)
 {
+	if (name == NULL) /* the body itself, or an array item (its path already ends in [i]) */
+		return path != NULL && path[0] != '\0' ? path : "body";
 	if (path == NULL || path[0] == '\0')
-		return name ? name : "body"; /* the body itself, e.g. an array where an object belongs */
+		return name;
 	return arena_printf(r->arena, "%s.%s", path, name);
 }
 

@@ -69,6 +69,10 @@ int db_backup(struct db *db, const char *out_path);
 int db_restore(struct db *db, const char *from_path);
 /* Run the engine's integrity check; true if sound. */
 bool db_integrity(struct db *db);
+/* Bulk mode for loads that are rebuilt rather than recovered (the demo): the
+ * engine may skip durability and use more memory until bulk mode ends. Only for a
+ * database no one else has open. */
+int db_bulk(struct db *db, bool on);
 /* Flush the write-ahead log into the main file (at shutdown). */
 void db_checkpoint(struct db *db);
 /* Nanoseconds this thread spent in the database so far (for /metrics). */
@@ -99,6 +103,7 @@ struct db_driver {
 	int (*restore)(void *conn, const char *from_path);
 	bool (*integrity)(void *conn);
 	void (*checkpoint)(void *conn);
+	int (*bulk)(void *conn, bool on);
 	const char *(*errmsg)(void *conn);
 };
 
