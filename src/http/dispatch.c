@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../audit/audit.h"
+#include "../platform/area_tree.h"
 #include "../core/config.h"
 #include "../core/log.h"
 #include "internal.h"
@@ -109,7 +110,8 @@ static bool parse_body(struct req *r)
 		return false;
 	}
 	json_error_t err;
-	json_t *body = json_loadb(r->upload ? r->upload : "", r->upload_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	json_t *body =
+	    json_loadb(r->upload ? r->upload : "", r->upload_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (body == NULL) {
 		reply_problem(r, P_BAD_REQUEST,
 		    arena_printf(r->arena, "the body is not valid JSON (line %d, column %d)", err.line, err.column));
@@ -134,15 +136,7 @@ static bool check_area(struct req *r)
 	const char *area = req_area(r);
 	if (area == NULL)
 		return true;
-	struct db_stmt *st = db_stmt(r->db, "SELECT 1 FROM areas WHERE code = ?", "t", area);
-	int rc = st ? db_step(st) : DB_ERROR;
-	if (st != NULL)
-		db_reset(st);
-	if (rc != DB_ROW && rc != DB_DONE) {
-		reply_db_error(r, rc);
-		return false;
-	}
-	if (rc == DB_DONE) {
+	if (area_find(r->db, area) == NULL) {
 		reply_invalid(r, "area", "is not a known area");
 		return false;
 	}

@@ -152,17 +152,41 @@ static bool is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
-static void set_client(struct req *r)
+/* The peer's address as text, worked out once per connection. */
+struct peer {
+	char addr[INET6_ADDRSTRLEN];
+	bool loopback;
+};
+
+static void on_connection(
+    void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
 {
-	char buf[INET6_ADDRSTRLEN] = "unknown";
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	struct peer *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		fatal("out of memory");
+	snprintf(p->addr, sizeof(p->addr), "unknown");
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, sizeof(buf));
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, p->addr, sizeof(p->addr));
 	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, sizeof(buf));
-	r->client = arena_strdup(r->arena, buf);
-	if (!trust_proxy || sa == NULL || !is_loopback(sa))
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, p->addr, sizeof(p->addr));
+	p->loopback = sa != NULL && is_loopback(sa);
+	*socket_context = p;
+}
+
+static void set_client(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct peer *p = ci ? ci->socket_context : NULL;
+	r->client = p ? p->addr : "unknown";
+	if (!trust_proxy || p == NULL || !p->loopback)
 		return;
 	/* The proxy appends the address it saw last; earlier entries are the client's to forge. */
 	const char *xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
@@ -351,8 +375,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx, enum M
 	active--;
 }
 
-__attribute__((format(printf, 2, 0)))
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
 	char msg[512], esc[600];
@@ -405,7 +428,8 @@ int server_run(const struct server_opts *o)
 	    (unsigned)config_get(CFG_CONNECTIONS_PER_IP), MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)config_get(CFG_CONNECTION_TIMEOUT), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)config_get(CFG_HEADER_MAX), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_END);
 	if (d == NULL)
 		fatal("cannot listen on %s:%u", o->host, o->port);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

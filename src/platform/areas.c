@@ -6,6 +6,7 @@
 #include "../app.h"
 #include "../auth/auth.h"
 #include "../core/parse.h"
+#include "area_tree.h"
 #include "platform.h"
 #include "../core/banned.h"
 
@@ -68,42 +69,39 @@ int areas_load_json(struct db *db, const char *text, size_t n, char *err, size_t
 		db_rollback(db);
 		return -1;
 	}
+	areas_changed();
 	return count;
 }
 
-#define AREA_COLUMNS                                           \
-	"a.code, a.name, a.short_name, a.kind, a.parent_code," \
-	" EXISTS (SELECT 1 FROM areas c WHERE c.parent_code = a.code)"
-
-static json_t *area_json(struct db_stmt *st)
+static json_t *area_json(const struct area *a)
 {
-	const char *parent = db_text(st, 4);
-	return json_pack("{ss ss ss ss ss so sb}", "id", db_text(st, 0), "code", db_text(st, 0), "name", db_text(st, 1),
-	    "short_name", db_text(st, 2), "kind", db_text(st, 3), "parent", parent ? json_string(parent) : json_null(),
-	    "has_children", (int)db_int(st, 5));
+	return json_pack("{ss ss ss ss ss so sb}", "id", a->code, "code", a->code, "name", a->name, "short_name",
+	    a->short_name, "kind", a->kind, "parent", a->parent ? json_string(a->parent) : json_null(), "has_children",
+	    a->has_children);
 }
 
 /* Without parent: the roots of the caller's scope. With parent: its children, if in scope. */
 static void list_areas(struct req *r)
 {
 	struct arena *a = req_arena(r);
+	struct db *db = req_db(r);
 	const char *parent = req_query(r, "parent") ? req_query(r, "parent") : req_area(r);
-	int n;
-	const char **scope = user_scope(a, req_user(r), "areas.read", &n);
 	json_t *items = json_array();
-	struct db_stmt *st;
 	if (parent == NULL) {
+		int n;
+		const char **scope = user_scope(a, req_user(r), "areas.read", &n);
 		for (int i = 0; i < n; i++) {
-			/* The empty prefix (an API token's whole-tree scope) stands for the top areas. */
-			st = db_stmt(req_db(r),
-			    "SELECT " AREA_COLUMNS
-			    " FROM areas a WHERE (? = '' AND a.parent_code IS NULL) OR a.code = ?"
-			    " ORDER BY a.code",
-			    "tt", scope[i], scope[i]);
-			while (st != NULL && db_step(st) == DB_ROW)
-				json_array_append_new(items, area_json(st));
-			if (st)
-				db_reset(st);
+			if (scope[i][0] == '\0') {
+				/* The empty prefix (an API token's whole-tree scope) stands for the top areas. */
+				const struct area *top[64];
+				size_t k = area_children(db, "", NULL, top, 64);
+				for (size_t j = 0; j < k; j++)
+					json_array_append_new(items, area_json(top[j]));
+			} else {
+				const struct area *root = area_find(db, scope[i]);
+				if (root != NULL)
+					json_array_append_new(items, area_json(root));
+			}
 		}
 		reply_list(r, items, 0);
 		return;
@@ -114,44 +112,24 @@ static void list_areas(struct req *r)
 		return;
 	}
 	int64_t limit = req_limit(r);
-	const char *after = req_query(r, "cursor");
-	st = db_stmt(req_db(r),
-	    "SELECT " AREA_COLUMNS " FROM areas a WHERE a.parent_code = ? AND a.code > ? ORDER BY a.code LIMIT ?",
-	    "tti", parent, after ? after : "", limit + 1);
-	int64_t count = 0;
-	const char *next = NULL;
-	while (st != NULL && db_step(st) == DB_ROW) {
-		if (count++ == limit)
-			break;
-		json_array_append_new(items, area_json(st));
-	}
-	if (st)
-		db_reset(st);
-	if (count > limit) {
-		/* The cursor of areas is the last code shown. */
-		json_t *last = json_array_get(items, json_array_size(items) - 1);
-		next = json_string_value(json_object_get(last, "code"));
-	}
+	const struct area **children = arena_alloc(a, sizeof(*children) * (size_t)(limit + 1));
+	size_t got = area_children(db, parent, req_query(r, "cursor"), children, (size_t)limit + 1);
+	for (size_t i = 0; i < got && i < (size_t)limit; i++)
+		json_array_append_new(items, area_json(children[i]));
+	/* The cursor of areas is the last code shown. */
+	const char *next = got > (size_t)limit ? children[limit - 1]->code : NULL;
 	reply_json(r, 200, json_pack("{so so}", "items", items, "next_cursor", next ? json_string(next) : json_null()));
 }
 
 static void get_area(struct req *r)
 {
 	const char *code = req_param(r, 0);
-	if (!area_code_valid(code) || !user_covers(req_user(r), "areas.read", code)) {
+	const struct area *area =
+	    area_code_valid(code) && user_covers(req_user(r), "areas.read", code) ? area_find(req_db(r), code) : NULL;
+	if (area == NULL)
 		reply_problem(r, P_NOT_FOUND, "no such area");
-		return;
-	}
-	struct db_stmt *st = db_stmt(req_db(r), "SELECT " AREA_COLUMNS " FROM areas a WHERE a.code = ?", "t", code);
-	if (st == NULL || db_step(st) != DB_ROW) {
-		if (st)
-			db_reset(st);
-		reply_problem(r, P_NOT_FOUND, "no such area");
-		return;
-	}
-	json_t *area = area_json(st);
-	db_reset(st);
-	reply_json(r, 200, area);
+	else
+		reply_json(r, 200, area_json(area));
 }
 
 static const struct field area_fields[] = {

@@ -8,6 +8,7 @@
 #include "../auth/auth.h"
 #include "../core/clock.h"
 #include "../core/log.h"
+#include "area_tree.h"
 #include "platform.h"
 #include "../core/banned.h"
 
@@ -151,11 +152,7 @@ static bool grant_ok(struct req *r, const char *field, const char *role, const c
 		reply_invalid(r, field, "is not a known role");
 		return false;
 	}
-	struct db_stmt *st = db_stmt(req_db(r), "SELECT 1 FROM areas WHERE code = ?", "t", area);
-	bool exists = st != NULL && db_step(st) == DB_ROW;
-	if (st)
-		db_reset(st);
-	if (!exists) {
+	if (area_find(req_db(r), area) == NULL) {
 		reply_invalid(r, field, "names an area that does not exist");
 		return false;
 	}

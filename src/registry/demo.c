@@ -12,6 +12,7 @@
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/seal.h"
+#include "../platform/area_tree.h"
 #include "idnumber.h"
 #include "registry.h"
 #include "../core/banned.h"
@@ -313,6 +314,7 @@ int demo_registry(struct db *db, int64_t residents, uint64_t seed, int64_t *made
 			return rc;
 		total += made_here;
 	}
+	areas_changed();
 	*made = total;
 	return DB_OK;
 }

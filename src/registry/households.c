@@ -6,6 +6,7 @@
 #include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/clock.h"
+#include "../platform/area_tree.h"
 #include "registry.h"
 #include "../core/banned.h"
 
@@ -95,10 +96,8 @@ static void create_household(struct req *r)
 	const char *unit = body_str(r, "unit") ? body_str(r, "unit") : "";
 	const char *room = body_str(r, "room") ? body_str(r, "room") : "";
 	struct db *db = req_db(r);
-	struct db_stmt *st = db_stmt(db, "SELECT kind FROM areas WHERE code = ?", "t", area);
-	const char *kind = st != NULL && db_step(st) == DB_ROW ? arena_strdup(req_arena(r), db_text(st, 0)) : NULL;
-	if (st)
-		db_reset(st);
+	const struct area *where = area_find(db, area);
+	const char *kind = where ? where->kind : NULL;
 	if (kind == NULL) {
 		reply_invalid(r, "area_code", "is not a known area");
 		return;
