@@ -173,7 +173,7 @@ static int add_resident(struct db *db, struct arena *a, int64_t household, const
 	if (rc != DB_DONE)
 		return rc;
 	*id_out = db_last_id(db);
-	return name_grams_index(db, *id_out, x->name, area) == DB_OK ? DB_OK : DB_ERROR;
+	return name_grams_add(db, *id_out, x->name, area) == DB_OK ? DB_OK : DB_ERROR;
 }
 
 static int tag(struct db *db, int64_t resident, const char *t)

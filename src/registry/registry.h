@@ -10,7 +10,7 @@
 extern const struct module households_module; /* the registry's tables, households */
 extern const struct module residents_module; /* residents, tags, search, unmasking */
 
-/* Replace resident id's name pieces (inside the caller's transaction). */
-int name_grams_index(struct db *db, int64_t id, const char *name, const char *area_code);
+/* Add resident id's name pieces for search (inside the caller's transaction). */
+int name_grams_add(struct db *db, int64_t id, const char *name, const char *area_code);
 
 #endif

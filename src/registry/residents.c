@@ -26,13 +26,10 @@ static size_t char_len(const char *s)
 	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 }
 
-int name_grams_index(struct db *db, int64_t id, const char *name, const char *area_code)
+int name_grams_add(struct db *db, int64_t id, const char *name, const char *area_code)
 {
-	int rc = db_run(db, "DELETE FROM name_grams WHERE resident_id = ?", "i", id);
-	if (rc != DB_DONE)
-		return rc;
+	/* Every character and every pair of neighbours. */
 	for (const char *p = name; *p != '\0'; p += char_len(p)) {
-		/* Every single character and every pair of neighbours. */
 		size_t one = char_len(p), two = p[one] ? one + char_len(p + one) : 0;
 		char gram[16];
 		for (int k = 0; k < 2; k++) {
@@ -41,10 +38,8 @@ int name_grams_index(struct db *db, int64_t id, const char *name, const char *ar
 				continue;
 			memcpy(gram, p, n);
 			gram[n] = '\0';
-			rc = db_run(db,
-			    "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
-			    " ON CONFLICT DO NOTHING",
-			    "tti", gram, area_code, id);
+			int rc = db_run(db, "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
+			                    " ON CONFLICT DO NOTHING", "tti", gram, area_code, id);
 			if (rc != DB_DONE)
 				return rc;
 		}
@@ -405,7 +400,7 @@ static void create_resident(struct req *r)
 		return;
 	}
 	int64_t id = db_last_id(db);
-	rc = rc == DB_DONE ? name_grams_index(db, id, name, area) : (rc == DB_OK ? DB_ERROR : rc);
+	rc = rc == DB_DONE ? name_grams_add(db, id, name, area) : (rc == DB_OK ? DB_ERROR : rc);
 	for (size_t k = 0; k < ntags && rc == DB_OK; k++)
 		rc = db_run(db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
 		         "it", id, tag_ids[k]) == DB_DONE
