@@ -1,6 +1,5 @@
 #include "jobs.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +9,7 @@
 #include "../core/log.h"
 #include "../http/internal.h"
 #include "../http/server.h"
+#include "ticker.h"
 #include "../core/banned.h"
 
 struct job {
@@ -17,10 +17,9 @@ struct job {
 	struct db *db;
 };
 
-static pthread_t thread;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static bool stopping, started;
+static void run_queued(struct db *db);
+static struct ticker runner = TICKER_INIT("job runner", run_queued);
+static bool recovered;
 
 static const struct job_kind *kind_find(const char *name)
 {
@@ -68,45 +67,19 @@ static bool run_one(struct db *db)
 	return true;
 }
 
-static void *jobs_main(void *arg)
+static void run_queued(struct db *db)
 {
-	(void)arg;
-	struct db *db = server_thread_db();
 	/* A job that was running when the process died starts again. */
-	db_run(db, "UPDATE jobs SET state = 'queued', progress = 0 WHERE state = 'running'", NULL);
-	pthread_mutex_lock(&lock);
-	while (!stopping) {
-		pthread_mutex_unlock(&lock);
-		while (run_one(db))
-			;
-		pthread_mutex_lock(&lock);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		if (!stopping)
-			pthread_cond_timedwait(&wake, &lock, &ts);
+	if (!recovered) {
+		db_run(db, "UPDATE jobs SET state = 'queued', progress = 0 WHERE state = 'running'", NULL);
+		recovered = true;
 	}
-	pthread_mutex_unlock(&lock);
-	return NULL;
+	while (run_one(db))
+		;
 }
 
-void jobs_start(void)
-{
-	if (pthread_create(&thread, NULL, jobs_main, NULL) != 0)
-		fatal("cannot start the job runner");
-	started = true;
-}
-
-void jobs_stop(void)
-{
-	if (!started)
-		return;
-	pthread_mutex_lock(&lock);
-	stopping = true;
-	pthread_cond_signal(&wake);
-	pthread_mutex_unlock(&lock);
-	pthread_join(thread, NULL);
-}
+void jobs_start(void) { ticker_start(&runner); }
+void jobs_stop(void) { ticker_stop(&runner); }
 
 static json_t *job_json(struct db_stmt *st)
 {
@@ -142,9 +115,7 @@ void reply_job(struct req *r, const char *kind, json_t *params)
 	}
 	json_t *job = job_json(st);
 	db_reset(st);
-	pthread_mutex_lock(&lock);
-	pthread_cond_signal(&wake);
-	pthread_mutex_unlock(&lock);
+	ticker_wake(&runner);
 	reply_json(r, 202, job);
 }
 

@@ -7,12 +7,8 @@
 #include "../core/log.h"
 #include "../http/internal.h"
 #include "../http/server.h"
+#include "ticker.h"
 #include "../core/banned.h"
-
-static pthread_t thread;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static bool stopping, started;
 
 static void run_due(struct db *db, bool all)
 {
@@ -41,41 +37,14 @@ void scheduler_run_all(struct db *db)
 	pthread_mutex_unlock(&run_lock);
 }
 
-static void *scheduler_main(void *arg)
+static void tick(struct db *db)
 {
-	(void)arg;
-	struct db *db = server_thread_db();
-	pthread_mutex_lock(&lock);
-	while (!stopping) {
-		pthread_mutex_unlock(&lock);
-		pthread_mutex_lock(&run_lock);
-		run_due(db, false);
-		pthread_mutex_unlock(&run_lock);
-		pthread_mutex_lock(&lock);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		if (!stopping)
-			pthread_cond_timedwait(&wake, &lock, &ts);
-	}
-	pthread_mutex_unlock(&lock);
-	return NULL;
+	pthread_mutex_lock(&run_lock);
+	run_due(db, false);
+	pthread_mutex_unlock(&run_lock);
 }
 
-void scheduler_start(void)
-{
-	if (pthread_create(&thread, NULL, scheduler_main, NULL) != 0)
-		fatal("cannot start the scheduler");
-	started = true;
-}
+static struct ticker scheduler = TICKER_INIT("scheduler", tick);
 
-void scheduler_stop(void)
-{
-	if (!started)
-		return;
-	pthread_mutex_lock(&lock);
-	stopping = true;
-	pthread_cond_signal(&wake);
-	pthread_mutex_unlock(&lock);
-	pthread_join(thread, NULL);
-}
+void scheduler_start(void) { ticker_start(&scheduler); }
+void scheduler_stop(void) { ticker_stop(&scheduler); }

@@ -122,7 +122,7 @@ static const char *const estate_names[] = {"和平", "钢花", "青宜", "建设
 static int add_resident(struct db *db, struct arena *a, int64_t household, const char *area, const struct person *x,
     int64_t now, int year_now, int *seq, int64_t *id_out)
 {
-	char id[19], birth[11], phone[12], idm[19], phm[12];
+	char id[19], birth[11], phone[12];
 	int by = year_now - x->age, bm = 1 + below(12), bd = 1 + below(28);
 	const char *home = home_areas[below((int)(sizeof(home_areas) / sizeof(*home_areas)))];
 	int s = (*seq = (*seq + 7) % 1000);
@@ -135,45 +135,10 @@ static int add_resident(struct db *db, struct arena *a, int64_t household, const
 	bool has_phone = x->age >= 14 && chance(0.85);
 	if (has_phone) {
 		snprintf(phone, sizeof(phone), "1%d%09d", 3 + below(7), below(1000000000));
-		phone_mask(phone, phm);
 	}
-	id_mask(id, idm);
-	size_t idn, phn;
-	unsigned char *idbox = seal(a, "resident.id_number", id, 18, &idn), idx[BLIND_BYTES], phx[BLIND_BYTES];
-	unsigned char *phbox = has_phone ? seal(a, "resident.phone", phone, 11, &phn) : NULL;
-	blind_index("id_number", id, idx);
-	if (has_phone)
-		blind_index("phone", phone, phx);
-	struct db_stmt *st = db_prepare(db,
-	    "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
-	    " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
-	    " updated_at) VALUES (?, ?, ?, ?, ?, 'id_card', ?, ?, ?, ?, ?, ?, ?, '', 'active', 1, ?, ?)");
-	if (st == NULL)
-		return DB_ERROR;
-	db_bind_int(st, 1, household);
-	db_bind_text(st, 2, area);
-	db_bind_text(st, 3, x->name);
-	db_bind_text(st, 4, x->male ? "male" : "female");
-	db_bind_text(st, 5, birth);
-	db_bind_blob(st, 6, idbox, idn);
-	db_bind_blob(st, 7, idx, sizeof(idx));
-	db_bind_text(st, 8, idm);
-	if (has_phone) {
-		db_bind_blob(st, 9, phbox, phn);
-		db_bind_blob(st, 10, phx, sizeof(phx));
-		db_bind_text(st, 11, phm);
-	}
-	db_bind_text(st, 12, x->relation);
-	db_bind_int(st, 13, now);
-	db_bind_int(st, 14, now);
-	int rc = db_step(st);
-	db_reset(st);
-	if (rc == DB_CONSTRAINT)
-		return DB_CONSTRAINT; /* a synthetic number drawn twice: the caller skips this person */
-	if (rc != DB_DONE)
-		return rc;
-	*id_out = db_last_id(db);
-	return name_grams_add(db, *id_out, x->name, area) == DB_OK ? DB_OK : DB_ERROR;
+	struct resident_row row = {household, area, x->name, x->male ? "male" : "female", birth, "id_card", id,
+	    has_phone ? phone : NULL, x->relation, ""};
+	return resident_insert(db, a, &row, now, id_out);
 }
 
 static int tag(struct db *db, int64_t resident, const char *t)

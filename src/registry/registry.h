@@ -10,6 +10,18 @@
 extern const struct module households_module; /* the registry's tables, households */
 extern const struct module residents_module; /* residents, tags, search, unmasking */
 
+/* A new resident's fields, numbers in plain text: resident_insert seals,
+ * indexes and masks them. NULL for what is not known. */
+struct resident_row {
+	int64_t household_id; /* 0: none */
+	const char *area_code, *name, *gender, *birth_date, *document_type;
+	const char *id_number, *phone;
+	const char *relation, *notes;
+};
+
+/* Insert a resident and its name pieces (inside the caller's transaction); *id
+ * gets its id. DB_CONSTRAINT when the document number is registered already. */
+int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id);
 /* Add resident id's name pieces for search (inside the caller's transaction). */
 int name_grams_add(struct db *db, int64_t id, const char *name, const char *area_code);
 

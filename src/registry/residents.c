@@ -38,13 +38,65 @@ int name_grams_add(struct db *db, int64_t id, const char *name, const char *area
 				continue;
 			memcpy(gram, p, n);
 			gram[n] = '\0';
-			int rc = db_run(db, "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
-			                    " ON CONFLICT DO NOTHING", "tti", gram, area_code, id);
+			int rc = db_run(db,
+			    "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
+			    " ON CONFLICT DO NOTHING",
+			    "tti", gram, area_code, id);
 			if (rc != DB_DONE)
 				return rc;
 		}
 	}
 	return DB_OK;
+}
+
+int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id)
+{
+	size_t id_n = 0, ph_n = 0;
+	unsigned char *id_box = NULL, *ph_box = NULL, id_idx[BLIND_BYTES], ph_idx[BLIND_BYTES];
+	char id_masked[64] = "", ph_masked[32] = "";
+	if (row->id_number != NULL) {
+		id_box = seal(a, "resident.id_number", row->id_number, strlen(row->id_number), &id_n);
+		blind_index("id_number", row->id_number, id_idx);
+		id_mask(row->id_number, id_masked);
+	}
+	if (row->phone != NULL) {
+		ph_box = seal(a, "resident.phone", row->phone, strlen(row->phone), &ph_n);
+		blind_index("phone", row->phone, ph_idx);
+		phone_mask(row->phone, ph_masked);
+	}
+	struct db_stmt *st = db_prepare(db,
+	    "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
+	    " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
+	    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?)");
+	if (st == NULL)
+		return DB_ERROR;
+	if (row->household_id)
+		db_bind_int(st, 1, row->household_id);
+	db_bind_text(st, 2, row->area_code);
+	db_bind_text(st, 3, row->name);
+	db_bind_text(st, 4, row->gender);
+	db_bind_text(st, 5, row->birth_date);
+	db_bind_text(st, 6, row->document_type);
+	if (row->id_number != NULL) {
+		db_bind_blob(st, 7, id_box, id_n);
+		db_bind_blob(st, 8, id_idx, sizeof(id_idx));
+		db_bind_text(st, 9, id_masked);
+	}
+	if (row->phone != NULL) {
+		db_bind_blob(st, 10, ph_box, ph_n);
+		db_bind_blob(st, 11, ph_idx, sizeof(ph_idx));
+		db_bind_text(st, 12, ph_masked);
+	}
+	db_bind_text(st, 13, row->relation);
+	db_bind_text(st, 14, row->notes ? row->notes : "");
+	db_bind_int(st, 15, now);
+	db_bind_int(st, 16, now);
+	int rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
+		return rc;
+	*id = db_last_id(db);
+	return name_grams_add(db, *id, row->name, row->area_code);
 }
 
 /* --- reading --- */
@@ -347,60 +399,17 @@ static void create_resident(struct req *r)
 		return;
 	}
 
-	size_t id_n = 0, ph_n = 0;
-	unsigned char *id_box = NULL, *ph_box = NULL, id_idx[BLIND_BYTES], ph_idx[BLIND_BYTES];
-	char id_mask_s[64] = "", ph_mask_s[32] = "";
-	if (idn != NULL) {
-		id_box = seal(a, "resident.id_number", idn, strlen(idn), &id_n);
-		blind_index("id_number", idn, id_idx);
-		id_mask(idn, id_mask_s);
-	}
-	if (phone != NULL) {
-		ph_box = seal(a, "resident.phone", phone, strlen(phone), &ph_n);
-		blind_index("phone", phone, ph_idx);
-		phone_mask(phone, ph_mask_s);
-	}
-	int64_t now = clock_now();
+	struct resident_row row = {household, area, name, gender, birth, doc, idn, phone, body_str(r, "relation"),
+	    body_str(r, "notes") ? body_str(r, "notes") : ""};
+	int64_t id = 0;
 	int rc = db_begin(db);
-	struct db_stmt *st =
-	    rc == DB_OK
-	        ? db_prepare(db,
-	              "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
-	              " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
-	              " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?)")
-	        : NULL;
-	if (st != NULL) {
-		if (household)
-			db_bind_int(st, 1, household);
-		db_bind_text(st, 2, area);
-		db_bind_text(st, 3, name);
-		db_bind_text(st, 4, gender);
-		db_bind_text(st, 5, birth);
-		db_bind_text(st, 6, doc);
-		if (idn) {
-			db_bind_blob(st, 7, id_box, id_n);
-			db_bind_blob(st, 8, id_idx, sizeof(id_idx));
-			db_bind_text(st, 9, id_mask_s);
-		}
-		if (phone) {
-			db_bind_blob(st, 10, ph_box, ph_n);
-			db_bind_blob(st, 11, ph_idx, sizeof(ph_idx));
-			db_bind_text(st, 12, ph_mask_s);
-		}
-		db_bind_text(st, 13, body_str(r, "relation"));
-		db_bind_text(st, 14, body_str(r, "notes") ? body_str(r, "notes") : "");
-		db_bind_int(st, 15, now);
-		db_bind_int(st, 16, now);
-		rc = db_step(st);
-		db_reset(st);
-	}
+	if (rc == DB_OK)
+		rc = resident_insert(db, a, &row, clock_now(), &id);
 	if (rc == DB_CONSTRAINT) {
 		db_rollback(db);
 		reply_problem(r, P_CONFLICT, "a resident with this document number is registered already");
 		return;
 	}
-	int64_t id = db_last_id(db);
-	rc = rc == DB_DONE ? name_grams_add(db, id, name, area) : (rc == DB_OK ? DB_ERROR : rc);
 	for (size_t k = 0; k < ntags && rc == DB_OK; k++)
 		rc = db_run(db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
 		         "it", id, tag_ids[k]) == DB_DONE
