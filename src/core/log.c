@@ -15,8 +15,8 @@ static _Thread_local const char *request_id;
 void log_set_level(enum log_level level) { min_level = level; }
 void log_set_request(const char *id) { request_id = id; }
 
-__attribute__((format(printf, 2, 0)))
-static void vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
+__attribute__((format(printf, 2, 0))) static void vlog(
+    enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
 	static const char *const names[] = {"debug", "info", "warn", "error"};
 	if (level < min_level)

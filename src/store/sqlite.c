@@ -156,7 +156,8 @@ static int sq_bulk(void *c, bool on)
 {
 	char sql[256];
 	if (on)
-		snprintf(sql, sizeof(sql), "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;");
+		snprintf(
+		    sql, sizeof(sql), "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;");
 	else
 		snprintf(sql, sizeof(sql), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA cache_size=-16000;",
 		    config_get(CFG_SQLITE_SYNCHRONOUS) == 2 ? "FULL" : "NORMAL");

@@ -57,10 +57,10 @@ static void cleanups_run_once_at_free(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(allocations_are_zeroed_and_aligned),
-		cmocka_unit_test(large_allocations_work),
-		cmocka_unit_test(printf_and_strdup),
-		cmocka_unit_test(cleanups_run_once_at_free),
+	    cmocka_unit_test(allocations_are_zeroed_and_aligned),
+	    cmocka_unit_test(large_allocations_work),
+	    cmocka_unit_test(printf_and_strdup),
+	    cmocka_unit_test(cleanups_run_once_at_free),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,10 +32,10 @@ static void derives_birth_date_and_sex(void **state)
 
 static void rejects_bad_numbers(void **state)
 {
-	assert_non_null(id_validate("11010519491231002", ID_RESIDENT, TODAY, NULL));   /* short */
-	assert_non_null(id_validate("110105194912310021", ID_RESIDENT, TODAY, NULL));  /* wrong check */
-	assert_non_null(id_validate("11010519491231002x", ID_RESIDENT, TODAY, NULL));  /* lower-case x */
-	assert_non_null(id_validate("1101051949123100AX", ID_RESIDENT, TODAY, NULL));  /* letters */
+	assert_non_null(id_validate("11010519491231002", ID_RESIDENT, TODAY, NULL)); /* short */
+	assert_non_null(id_validate("110105194912310021", ID_RESIDENT, TODAY, NULL)); /* wrong check */
+	assert_non_null(id_validate("11010519491231002x", ID_RESIDENT, TODAY, NULL)); /* lower-case x */
+	assert_non_null(id_validate("1101051949123100AX", ID_RESIDENT, TODAY, NULL)); /* letters */
 	char buf[19];
 	/* A real province code is required: 99 is none. */
 	memcpy(buf, "99010519491231002", 17);
@@ -83,11 +83,11 @@ static void masks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(check_characters_from_the_standard),
-		cmocka_unit_test(derives_birth_date_and_sex),
-		cmocka_unit_test(rejects_bad_numbers),
-		cmocka_unit_test(residence_permits_use_81_to_83),
-		cmocka_unit_test(masks),
+	    cmocka_unit_test(check_characters_from_the_standard),
+	    cmocka_unit_test(derives_birth_date_and_sex),
+	    cmocka_unit_test(rejects_bad_numbers),
+	    cmocka_unit_test(residence_permits_use_81_to_83),
+	    cmocka_unit_test(masks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,10 +69,10 @@ static void blind_index_is_keyed_and_kind_separated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_trip),
-		cmocka_unit_test(tampering_and_moving_are_detected),
-		cmocka_unit_test(each_seal_differs),
-		cmocka_unit_test(blind_index_is_keyed_and_kind_separated),
+	    cmocka_unit_test(round_trip),
+	    cmocka_unit_test(tampering_and_moving_are_detected),
+	    cmocka_unit_test(each_seal_differs),
+	    cmocka_unit_test(blind_index_is_keyed_and_kind_separated),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
