@@ -42,6 +42,14 @@ int json_depth(json_t *v)
 	return 0;
 }
 
+static bool blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return false;
+	return true;
+}
+
 static bool check_string(struct req *r, const struct field *f, const char *s, size_t n, const char *name)
 {
 	if (!utf8_valid(s, n)) {
@@ -49,8 +57,8 @@ static bool check_string(struct req *r, const struct field *f, const char *s, si
 		return false;
 	}
 	size_t chars = utf8_count(s, n);
-	if ((f->flags & F_REQUIRED) && chars == 0 && f->type == T_STRING && f->min == 0) {
-		/* Required text fields must not be blank. */
+	if ((f->flags & F_REQUIRED) && f->type == T_STRING && blank(s, n)) {
+		/* Required text must say something: spaces alone are not a name or a reason. */
 		req_invalid(r, name, "must not be empty");
 		return false;
 	}

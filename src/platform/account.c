@@ -254,9 +254,9 @@ static const struct field me_schema = {NULL, T_OBJECT, 0, .fields = me_fields};
 
 static const struct route routes[] = {
     {M_POST, "/api/v1/session", NULL, R_PUBLIC, NULL, &login_body, 200, &me_schema, login, "Log in"},
-    {M_DELETE, "/api/v1/session", "me", R_MUST_CHANGE_OK, NULL, NULL, 204, NULL, logout, "Log out"},
-    {M_GET, "/api/v1/me", "me", R_MUST_CHANGE_OK, NULL, NULL, 200, &me_schema, me, "The caller and their rights"},
-    {M_POST, "/api/v1/me/password", "me", R_MUST_CHANGE_OK, NULL, &password_body, 204, NULL, change_password,
+    {M_DELETE, "/api/v1/session", NULL, R_MUST_CHANGE_OK, NULL, NULL, 204, NULL, logout, "Log out"},
+    {M_GET, "/api/v1/me", NULL, R_MUST_CHANGE_OK, NULL, NULL, 200, &me_schema, me, "The caller and their rights"},
+    {M_POST, "/api/v1/me/password", NULL, R_MUST_CHANGE_OK, NULL, &password_body, 204, NULL, change_password,
         "Change one's own password"},
     {0},
 };

@@ -170,8 +170,8 @@ static const struct field job_fields[] = {
 const struct field job_schema = {NULL, T_OBJECT, 0, .fields = job_fields};
 
 static const struct route routes[] = {
-    {M_GET, "/api/v1/jobs/{id}", "me", 0, NULL, NULL, 200, &job_schema, get_job, "A job's progress"},
-    {M_GET, "/api/v1/jobs/{id}/result", "me", R_RAW, NULL, NULL, 200, NULL, get_result, "A finished job's file"},
+    {M_GET, "/api/v1/jobs/{id}", NULL, 0, NULL, NULL, 200, &job_schema, get_job, "A job's progress"},
+    {M_GET, "/api/v1/jobs/{id}/result", NULL, R_RAW, NULL, NULL, 200, NULL, get_result, "A finished job's file"},
     {0},
 };
 

@@ -579,7 +579,7 @@ static const struct field new_token_fields[] = {
 static const struct field new_token_schema = {NULL, T_OBJECT, 0, .fields = new_token_fields};
 
 static const struct route routes[] = {
-    {M_GET, "/api/v1/roles", "me", R_LIST, NULL, NULL, 200, &role_schema, list_roles, "Roles and their permissions"},
+    {M_GET, "/api/v1/roles", NULL, R_LIST, NULL, NULL, 200, &role_schema, list_roles, "Roles and their permissions"},
     {M_GET, "/api/v1/users", "users.manage", R_LIST, q_query, NULL, 200, &user_schema, list_users, "Users in scope"},
     {M_POST, "/api/v1/users", "users.manage", 0, NULL, &create_body, 201, &user_schema, create_user, "Create a user"},
     {M_GET, "/api/v1/users/{id}", "users.manage", 0, NULL, NULL, 200, &user_schema, get_user, "One user"},

@@ -219,6 +219,11 @@ static void list_residents(struct req *r)
 			return;
 		}
 	}
+	if (q != NULL && strlen(q) == 18 && q[17] == 'x') {
+		char *upper = arena_strdup(a, q); /* a typed lower-case check character */
+		upper[17] = 'X';
+		q = upper;
+	}
 	enum { ALL, BY_PHONE, BY_ID, BY_PIECE, BY_LIKE } by = ALL;
 	unsigned char index[BLIND_BYTES];
 	if (q != NULL && is_mobile(q))
@@ -320,6 +325,12 @@ static void create_resident(struct req *r)
 	const char *name = body_str(r, "name"), *gender = body_str(r, "gender"), *birth = body_str(r, "birth_date");
 	const char *doc = body_str(r, "document_type") ? body_str(r, "document_type") : "id_card";
 	const char *idn = body_str(r, "id_number"), *phone = body_str(r, "phone");
+	if (idn != NULL && strlen(idn) == 18 && idn[17] == 'x') {
+		/* People type the check character in lower case; the standard's is X. */
+		char *upper = arena_strdup(a, idn);
+		upper[17] = 'X';
+		idn = upper;
+	}
 	const char *area = body_str(r, "area_code");
 	int64_t household = body_int(r, "household_id", 0);
 	bool bad = false;
