@@ -57,7 +57,7 @@ static bool check_string(struct req *r, const struct field *f, const char *s, si
 		return false;
 	}
 	size_t chars = utf8_count(s, n);
-	if ((f->flags & F_REQUIRED) && f->type == T_STRING && blank(s, n)) {
+	if ((f->flags & F_REQUIRED) && f->type == T_STRING && blank(s, n) && (chars > 0 || f->min == 0)) {
 		/* Required text must say something: spaces alone are not a name or a reason. */
 		req_invalid(r, name, "must not be empty");
 		return false;
