@@ -1,11 +1,11 @@
 /* The audit log's table, its viewer for auditors, and CSV export as a job. */
-#include <csv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../audit/audit.h"
 #include "../core/clock.h"
+#include "../core/csv_out.h"
 #include "../core/log.h"
 #include "jobs.h"
 #include "platform.h"
@@ -97,26 +97,6 @@ static void start_export(struct req *r)
 	reply_job(r, "audit_export", params);
 }
 
-/* Spreadsheet programs run cells that begin with these as formulas. */
-static void csv_cell(FILE *f, const char *s, bool last)
-{
-	if (s == NULL)
-		s = "";
-	bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-	char *safe = NULL;
-	if (formula) {
-		size_t n = strlen(s) + 2;
-		safe = malloc(n);
-		if (safe == NULL)
-			fatal("out of memory");
-		snprintf(safe, n, "'%s", s);
-		s = safe;
-	}
-	csv_fwrite(f, s, strlen(s));
-	fputs(last ? "\r\n" : ",", f);
-	free(safe);
-}
-
 static bool export_run(struct job *job, struct db *db, json_t *p)
 {
 	struct filters f = {json_string_value(json_object_get(p, "from")), json_string_value(json_object_get(p, "to")),
@@ -135,8 +115,7 @@ static bool export_run(struct job *job, struct db *db, json_t *p)
 	FILE *out = open_memstream(&buf, &len);
 	if (out == NULL)
 		return false;
-	fputs("\xEF\xBB\xBF", out); /* a BOM, so Excel reads UTF-8 */
-	fputs("id,time,username,client,action,object,outcome,reason\r\n", out);
+	csv_begin(out, "id,time,username,client,action,object,outcome,reason");
 	st = db_prepare(db, COLUMNS FILTER_SQL " ORDER BY id");
 	if (st == NULL) {
 		fclose(out);

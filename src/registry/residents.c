@@ -1,14 +1,20 @@
 /* Residents: recorded, read, searched and unmasked. ID and phone numbers are
  * sealed at rest and masked in every answer; the full values come only from
  * POST .../unmask with a reason, which is audited. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/clock.h"
+#include "../core/csv_out.h"
 #include "../core/parse.h"
 #include "../core/seal.h"
+#include "../platform/area_tree.h"
+#include "../platform/jobs.h"
+#include "../platform/platform.h"
 #include "idnumber.h"
 #include "registry.h"
 #include "../core/banned.h"
@@ -125,7 +131,8 @@ static json_t *opt(struct db_stmt *st, int col)
 	return db_null(st, col) ? json_null() : json_string(db_text(st, col));
 }
 
-static json_t *resident_json(struct req *r, struct db_stmt *st)
+/* A resident row (RESIDENT_COLUMNS) as JSON; sensitive tags only when the viewer may see them. */
+static json_t *resident_json(struct db *db, struct db_stmt *st, bool sensitive)
 {
 	int64_t id = db_int(st, 0);
 	const char *birth = db_text(st, 3);
@@ -143,10 +150,7 @@ static json_t *resident_json(struct req *r, struct db_stmt *st)
 	    "phone", opt(st, 6), "household_id", db_null(st, 7) ? json_null() : json_integer(db_int(st, 7)),
 	    "area_code", db_text(st, 8), "area_name", db_text(st, 9), "relation", opt(st, 10), "notes", db_text(st, 11),
 	    "status", db_text(st, 12), "version", (json_int_t)db_int(st, 13), "derived_tags", derived);
-	/* Sensitive tags are shown only to roles that may see them. */
-	bool sensitive = user_can(req_user(r), "residents.sensitive");
 	json_t *tags = json_array();
-	struct db *db = req_db(r);
 	struct db_stmt *t = db_stmt(db,
 	    "SELECT g.id FROM resident_tags rt JOIN tags g ON g.id = rt.tag WHERE rt.resident_id = ?"
 	    " AND (g.sensitive = 0 OR ? = 1) ORDER BY g.id",
@@ -170,7 +174,7 @@ static json_t *load(struct req *r, int64_t id, const char *perm)
 			db_reset(st);
 		return NULL;
 	}
-	json_t *res = resident_json(r, st);
+	json_t *res = resident_json(req_db(r), st, user_can(req_user(r), "residents.sensitive"));
 	db_reset(st);
 	return res;
 }
@@ -196,27 +200,31 @@ static bool is_mobile(const char *q)
 	return true;
 }
 
-static void list_residents(struct req *r)
+/* What a list or an export selects: a query, a tag, an area, within the scope codes. */
+struct filter {
+	const char *q, *tag, *area;
+	const char **codes;
+	int ncodes;
+};
+
+/* Fill f from the request's filters; replies (422, 403) and returns false when they are not allowed. */
+static bool filter_from(struct req *r, const char *q, const char *tag, const char *area, struct filter *f)
 {
 	struct arena *a = req_arena(r);
-	struct db *db = req_db(r);
-	int n;
-	const char **codes = user_scope(a, req_user(r), "residents.read", &n);
-	const char *q = req_query(r, "q"), *tag = req_query(r, "tag"), *area = req_area(r);
 	if (tag != NULL) {
-		struct db_stmt *st = db_stmt(db, "SELECT sensitive FROM tags WHERE id = ?", "t", tag);
+		struct db_stmt *st = db_stmt(req_db(r), "SELECT sensitive FROM tags WHERE id = ?", "t", tag);
 		int found = st != NULL && db_step(st) == DB_ROW ? 1 + (int)db_int(st, 0) : 0;
 		if (st)
 			db_reset(st);
 		if (found == 0) {
 			reply_invalid(r, "tag", "is not a known tag");
-			return;
+			return false;
 		}
 		if (found == 2 && !user_can(req_user(r), "residents.sensitive")) {
 			audit_request(
 			    r, "denied", arena_printf(a, "tag:%s", tag), AUDIT_DENIED, "sensitive tag filter");
 			reply_problem(r, P_FORBIDDEN, "your roles may not filter by this tag");
-			return;
+			return false;
 		}
 	}
 	if (q != NULL && strlen(q) == 18 && q[17] == 'x') {
@@ -224,6 +232,18 @@ static void list_residents(struct req *r)
 		upper[17] = 'X';
 		q = upper;
 	}
+	f->q = q;
+	f->tag = tag;
+	f->area = area;
+	f->codes = user_scope(a, req_user(r), "residents.read", &f->ncodes);
+	return true;
+}
+
+/* The residents f selects with ids above `after`, in id order, at most limit; bound and ready to step. */
+static struct db_stmt *select_residents(
+    struct db *db, struct arena *a, const struct filter *f, int64_t after, int64_t limit)
+{
+	const char *q = f->q;
 	enum { ALL, BY_PHONE, BY_ID, BY_PIECE, BY_LIKE } by = ALL;
 	unsigned char index[BLIND_BYTES];
 	if (q != NULL && is_mobile(q))
@@ -243,14 +263,12 @@ static void list_residents(struct req *r)
 	    " WHERE r.id > ? AND %s AND %s AND %s >= ? AND %s < ? AND r.status = 'active'"
 	    " AND (? IS NULL OR EXISTS (SELECT 1 FROM resident_tags t WHERE t.resident_id = r.id AND t.tag = ?))"
 	    " ORDER BY r.id LIMIT ?",
-	    from, matches[by], scope_sql(a, col, codes, n), col, col);
+	    from, matches[by], scope_sql(a, col, f->codes, f->ncodes), col, col);
 	struct db_stmt *st = db_prepare(db, sql);
-	if (st == NULL) {
-		reply_problem(r, P_INTERNAL, NULL);
-		return;
-	}
+	if (st == NULL)
+		return NULL;
 	int i = 1;
-	db_bind_int(st, i++, req_cursor(r));
+	db_bind_int(st, i++, after);
 	if (by == BY_PHONE || by == BY_ID) {
 		blind_index(by == BY_PHONE ? "phone" : "id_number", q, index);
 		db_bind_blob(st, i++, index, sizeof(index));
@@ -268,20 +286,116 @@ static void list_residents(struct req *r)
 		*o++ = '%';
 		db_bind_text(st, i++, like);
 	}
-	i = scope_bind(st, i, a, codes, n);
-	const char *range[1] = {area ? area : ""};
+	i = scope_bind(st, i, a, f->codes, f->ncodes);
+	const char *range[1] = {f->area ? f->area : ""};
 	i = scope_bind(st, i, a, range, 1);
-	db_bind_text(st, i++, tag);
-	db_bind_text(st, i++, tag);
+	db_bind_text(st, i++, f->tag);
+	db_bind_text(st, i++, f->tag);
+	db_bind_int(st, i, limit);
+	return st;
+}
+
+static void list_residents(struct req *r)
+{
+	struct filter f;
+	if (!filter_from(r, req_query(r, "q"), req_query(r, "tag"), req_area(r), &f))
+		return;
 	int64_t limit = req_limit(r), count = 0, last = 0;
-	db_bind_int(st, i, limit + 1);
+	struct db_stmt *st = select_residents(req_db(r), req_arena(r), &f, req_cursor(r), limit + 1);
+	if (st == NULL) {
+		reply_problem(r, P_INTERNAL, NULL);
+		return;
+	}
+	bool sensitive = user_can(req_user(r), "residents.sensitive");
 	json_t *items = json_array();
 	while (db_step(st) == DB_ROW && count++ < limit) {
 		last = db_int(st, 0);
-		json_array_append_new(items, resident_json(r, st));
+		json_array_append_new(items, resident_json(req_db(r), st, sensitive));
 	}
 	db_reset(st);
 	reply_list(r, items, count > limit ? last : 0);
+}
+
+/* Export: the filtered list as CSV, masked, made by a job. The scope is fixed
+ * when the export is asked for, and the request is audited. */
+static void start_export(struct req *r)
+{
+	struct filter f;
+	if (!filter_from(r, body_str(r, "q"), body_str(r, "tag"), body_str(r, "area"), &f))
+		return;
+	if (f.area != NULL && area_find(req_db(r), f.area) == NULL) {
+		reply_invalid(r, "area", "is not a known area");
+		return;
+	}
+	if (f.area != NULL && !user_covers(req_user(r), "residents.read", f.area)) {
+		reply_problem(r, P_FORBIDDEN, "this area is outside your scope");
+		return;
+	}
+	json_t *codes = json_array();
+	for (int i = 0; i < f.ncodes; i++)
+		json_array_append_new(codes, json_string(f.codes[i]));
+	json_t *params = json_pack("{ss* ss* ss* so sb}", "q", f.q, "tag", f.tag, "area", f.area, "codes", codes,
+	    "sensitive", user_can(req_user(r), "residents.sensitive"));
+	char *what = json_dumps(req_body(r), JSON_COMPACT);
+	audit_request(r, "resident.export", f.area ? f.area : "scope", AUDIT_SUCCESS, what);
+	free(what);
+	reply_job(r, "resident_export", params);
+}
+
+static bool export_run(struct job *job, struct db *db, json_t *p)
+{
+	struct arena *a = arena_new();
+	json_t *jc = json_object_get(p, "codes");
+	struct filter f = {json_string_value(json_object_get(p, "q")), json_string_value(json_object_get(p, "tag")),
+	    json_string_value(json_object_get(p, "area")), arena_alloc(a, sizeof(char *) * (json_array_size(jc) + 1)),
+	    (int)json_array_size(jc)};
+	for (int i = 0; i < f.ncodes; i++)
+		f.codes[i] = json_string_value(json_array_get(jc, (size_t)i));
+	bool sensitive = json_is_true(json_object_get(p, "sensitive"));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct db_stmt *st = out ? select_residents(db, a, &f, 0, INT64_MAX) : NULL;
+	if (st == NULL) {
+		if (out)
+			fclose(out);
+		free(buf);
+		arena_free(a);
+		return false;
+	}
+	csv_begin(out, "姓名 name,性别 gender,出生日期 birth_date,年龄 age,证件类型 document_type,"
+	               "身份证号 id_number,联系电话 phone,区域 area,与户主关系 relation,标签 tags");
+	int64_t done = 0;
+	while (db_step(st) == DB_ROW) {
+		json_t *res = resident_json(db, st, sensitive);
+		char age[8] = "";
+		if (json_is_integer(json_object_get(res, "age")))
+			snprintf(age, sizeof(age), "%lld", (long long)json_integer_value(json_object_get(res, "age")));
+		const char *cols[] = {"name", "gender", "birth_date", NULL, "document_type", "id_number", "phone",
+		    "area_name", "relation"};
+		for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
+			csv_cell(out, cols[k] ? json_string_value(json_object_get(res, cols[k])) : age, false);
+		char tags[512] = "";
+		size_t tl = 0, i;
+		json_t *t;
+		json_array_foreach (json_object_get(res, "tags"), i, t) {
+			tl +=
+			    (size_t)snprintf(tags + tl, sizeof(tags) - tl, "%s%s", tl ? ";" : "", json_string_value(t));
+			if (tl >= sizeof(tags))
+				break;
+		}
+		csv_cell(out, tags, true);
+		json_decref(res);
+		if (++done % 1000 == 0)
+			job_progress(job, done, 0);
+	}
+	db_reset(st);
+	fclose(out);
+	job_progress(job, done, done);
+	job_result(job, "text/csv; charset=utf-8", "residents.csv", buf, len);
+	free(buf);
+	arena_free(a);
+	return true;
 }
 
 /* --- recording --- */
@@ -542,6 +656,14 @@ static const struct field unmasked_fields[] = {
 };
 static const struct field unmasked_schema = {NULL, T_OBJECT, 0, .fields = unmasked_fields};
 
+static const struct field export_fields[] = {
+    {"q", T_STRING, 0, 1, 32},
+    {"tag", T_STRING, 0, 1, 32},
+    {"area", T_STRING, F_AREA},
+    {NULL},
+};
+static const struct field export_body = {NULL, T_OBJECT, 0, .fields = export_fields};
+
 static const struct field tag_fields[] = {
     {"id", T_STRING, F_REQUIRED},
     {"name_zh", T_STRING, F_REQUIRED},
@@ -560,12 +682,20 @@ static const struct route routes[] = {
         "Register a resident"},
     {M_GET, "/api/v1/residents/{id}", "residents.read", 0, NULL, NULL, 200, &resident_schema, get_resident,
         "One resident (masked)"},
+    {M_POST, "/api/v1/residents/exports", "residents.read", 0, NULL, &export_body, 202, &job_schema, start_export,
+        "Export the filtered list as CSV, masked (a job; audited)"},
     {M_POST, "/api/v1/residents/{id}/unmask", "residents.unmask", 0, NULL, &unmask_body, 200, &unmasked_schema, unmask,
         "The full ID and phone numbers, with a reason (audited)"},
     {0},
 };
 
+static const struct job_kind jobs[] = {
+    {"resident_export", export_run},
+    {NULL},
+};
+
 const struct module residents_module = {
     .name = "residents",
     .routes = routes,
+    .jobs = jobs,
 };

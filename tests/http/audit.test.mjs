@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { PW, assertProblem, eventually, run, startServer } from './lib/server.mjs';
+import { PW, assertProblem, eventually, parseCsv, run, startServer } from './lib/server.mjs';
 
 const WRONG = 'Wrong-Audit-Pass-1';
 
@@ -102,37 +102,6 @@ test('the audit log filters by user, action, outcome and time', async () => {
 	assertProblem(await aud.get('/api/v1/audit?from=yesterday'), 422, 'bad time');
 });
 
-function parseCsv(text) {
-	const rows = [];
-	let row = [];
-	let cell = '';
-	let quoted = false;
-	for (let i = 0; i < text.length; i++) {
-		const ch = text[i];
-		if (quoted) {
-			if (ch === '"' && text[i + 1] === '"') {
-				cell += '"';
-				i++;
-			} else if (ch === '"') quoted = false;
-			else cell += ch;
-		} else if (ch === '"') quoted = true;
-		else if (ch === ',') {
-			row.push(cell);
-			cell = '';
-		} else if (ch === '\n' || (ch === '\r' && text[i + 1] === '\n')) {
-			if (ch === '\r') i++;
-			row.push(cell);
-			rows.push(row);
-			row = [];
-			cell = '';
-		} else cell += ch;
-	}
-	if (cell !== '' || row.length) {
-		row.push(cell);
-		rows.push(row);
-	}
-	return rows;
-}
 
 test('an audit export is a job whose CSV (with a BOM) matches the log; others cannot see it', async () => {
 	const aud = await srv.login('aud');

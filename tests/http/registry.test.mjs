@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { assertProblem, startServer } from './lib/server.mjs';
+import { assertProblem, eventually, parseCsv, startServer } from './lib/server.mjs';
 
 const A = '420107005008'; // 青和居社区
 const B = '420107005001'; // 青雅居社区, the same street
@@ -562,4 +562,58 @@ test('ID and phone numbers are not stored in the clear in the database file', as
 	} finally {
 		if (!stopped) await s.stop();
 	}
+});
+
+test('export: the filtered list as CSV through a job, masked, formula-safe, scoped and audited', async () => {
+	// A name a spreadsheet would run as a formula.
+	const f = await staffA.post('/api/v1/residents', { name: '=1+1', area_code: A, phone: newPhone() });
+	assert.equal(f.status, 201, f.text);
+	const start = await staffA.post('/api/v1/residents/exports', { q: '小明' });
+	assert.equal(start.status, 202, start.text);
+	const job = await eventually(
+		async () => {
+			const r = await staffA.get(`/api/v1/jobs/${start.json.id}`);
+			assert.notEqual(r.json.state, 'failed', r.text);
+			return r.json.state === 'done' ? r.json : null;
+		},
+		{ message: 'the export to finish', interval: 100 },
+	);
+	const file = await staffA.get(job.download);
+	assert.equal(file.status, 200);
+	assert.match(file.headers['content-type'], /^text\/csv/);
+	assert.deepEqual([...file.buffer.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a UTF-8 BOM for Excel');
+	const text = file.buffer.subarray(3).toString('utf8');
+	assertNoSecrets(text, 'the export');
+	const rows = parseCsv(text);
+	const header = rows.shift();
+	const col = (name) => header.findIndex((h) => h.endsWith(' ' + name));
+	assert.deepEqual(rows.map((r) => r[col('name')]).sort(), ['张小明', '李小明', '欧阳小明'].sort());
+	const zxm = rows.find((r) => r[col('name')] === '张小明');
+	assert.equal(zxm[col('id_number')], '420107********123X');
+	assert.equal(zxm[col('phone')], '138****5678');
+
+	// Formula cells are neutralised; only the caller's scope is exported.
+	const all = await staffA.post('/api/v1/residents/exports', {});
+	const done = await eventually(async () => {
+		const r = await staffA.get(`/api/v1/jobs/${all.json.id}`);
+		return r.json.state === 'done' ? r.json : null;
+	});
+	const everyone = parseCsv((await staffA.get(done.download)).buffer.subarray(3).toString('utf8'));
+	const names = everyone.slice(1).map((r) => r[0]);
+	assert.ok(names.includes("'=1+1"), 'the formula is written as text');
+	assert.ok(!names.includes('=1+1'));
+	const other = await staffB.post('/api/v1/residents/exports', {});
+	const theirs = await eventually(async () => {
+		const r = await staffB.get(`/api/v1/jobs/${other.json.id}`);
+		return r.json.state === 'done' ? r.json : null;
+	});
+	const theirNames = parseCsv((await staffB.get(theirs.download)).buffer.subarray(3).toString('utf8')).slice(1);
+	for (const r of theirNames) assert.notEqual(r[0], '张小明', 'another community exports only its own people');
+	// The grid worker may not export by a sensitive tag; nobody exports outside their area.
+	assertProblem(await gridA.post('/api/v1/residents/exports', { tag: 'minimum_income' }), 403, 'a sensitive filter');
+	assertProblem(await staffB.post('/api/v1/residents/exports', { area: A }), 403, 'another community');
+	// Every export is on the record.
+	const log = await aud.get('/api/v1/audit?action=resident.export&limit=50');
+	assert.equal(log.status, 200, log.text);
+	assert.ok(log.json.items.filter((e) => e.outcome === 'success').length >= 3, JSON.stringify(log.json.items));
 });

@@ -426,3 +426,36 @@ export function assertNoInternals(r) {
 export function iso(ms) {
 	return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** Rows of an RFC 4180 CSV text (quotes, doubled quotes, CRLF). */
+export function parseCsv(text) {
+	const rows = [];
+	let row = [];
+	let cell = '';
+	let quoted = false;
+	for (let i = 0; i < text.length; i++) {
+		const ch = text[i];
+		if (quoted) {
+			if (ch === '"' && text[i + 1] === '"') {
+				cell += '"';
+				i++;
+			} else if (ch === '"') quoted = false;
+			else cell += ch;
+		} else if (ch === '"') quoted = true;
+		else if (ch === ',') {
+			row.push(cell);
+			cell = '';
+		} else if (ch === '\n' || (ch === '\r' && text[i + 1] === '\n')) {
+			if (ch === '\r') i++;
+			row.push(cell);
+			rows.push(row);
+			row = [];
+			cell = '';
+		} else cell += ch;
+	}
+	if (cell !== '' || row.length) {
+		row.push(cell);
+		rows.push(row);
+	}
+	return rows;
+}
