@@ -25,6 +25,12 @@ const struct command commands[] = {
         "Create the database if needed and apply pending migrations (a new database gets the default district)."},
     {"areas load", cmd_areas_load, "areas load --db PATH FILE [--key PATH]",
         "Load or update areas from a file in the format of data/areas/420107.json."},
+    {"import residents", cmd_import_residents,
+        "import residents --db PATH FILE.csv [--all-or-nothing] [--report OUT.csv] [--key PATH]",
+        "Import residents from CSV (UTF-8 or GB18030; headers in Chinese or English, any order; 姓名 and 社区\n"
+        "required). Exit 0: every row imported; 1: some rows rejected (the rest imported unless\n"
+        "--all-or-nothing); 2: the file cannot be read. The report lists row,column,value,reason with the\n"
+        "row numbers a spreadsheet shows. Importing again updates the same people."},
     {"demo", cmd_demo, "demo --db PATH [--residents N] [--seed S] [--key PATH]",
         "Build a new database holding a realistic demo district of Qingshan (default 20000 residents) and an\n"
         "account for every role; the passwords are printed once. The same seed gives the same district."},

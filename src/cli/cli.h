@@ -22,6 +22,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_areas_load(int argc, char **argv);
 int cmd_apikey_add(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_import_residents(int argc, char **argv);
 int cmd_apikey_revoke(int argc, char **argv);
 
 /* Print the usage of the named command to stderr and return EXIT_USAGE. */

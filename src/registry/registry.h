@@ -22,7 +22,12 @@ struct resident_row {
 /* Insert a resident and its name pieces (inside the caller's transaction); *id
  * gets its id. DB_CONSTRAINT when the document number is registered already. */
 int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id);
-/* Add resident id's name pieces for search (inside the caller's transaction). */
+/* Update resident id from row (its empty fields keep their values); old_name and
+ * old_area are the stored ones, whose name pieces are replaced if they change. */
+int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, const char *old_name,
+    const char *old_area, int64_t now);
+/* Add or remove resident id's name pieces for search (inside the caller's transaction). */
 int name_grams_add(struct db *db, int64_t id, const char *name, const char *area_code);
+int name_grams_remove(struct db *db, int64_t id, const char *name, const char *area_code);
 
 #endif

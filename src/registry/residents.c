@@ -105,6 +105,83 @@ int resident_insert(struct db *db, struct arena *a, const struct resident_row *r
 	return name_grams_add(db, *id, row->name, row->area_code);
 }
 
+int name_grams_remove(struct db *db, int64_t id, const char *name, const char *area_code)
+{
+	for (const char *p = name; *p != '\0'; p += char_len(p)) {
+		size_t one = char_len(p), two = p[one] ? one + char_len(p + one) : 0;
+		char gram[16];
+		for (int k = 0; k < 2; k++) {
+			size_t n = k == 0 ? one : two;
+			if (n == 0 || n >= sizeof(gram))
+				continue;
+			memcpy(gram, p, n);
+			gram[n] = '\0';
+			int rc =
+			    db_run(db, "DELETE FROM name_grams WHERE gram = ? AND area_code = ? AND resident_id = ?",
+			        "tti", gram, area_code, id);
+			if (rc != DB_DONE)
+				return rc;
+		}
+	}
+	return DB_OK;
+}
+
+int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, const char *old_name,
+    const char *old_area, int64_t now)
+{
+	size_t id_n = 0, ph_n = 0;
+	unsigned char *id_box = NULL, *ph_box = NULL, id_idx[BLIND_BYTES], ph_idx[BLIND_BYTES];
+	char id_masked[64] = "", ph_masked[32] = "";
+	if (row->id_number != NULL) {
+		id_box = seal(a, "resident.id_number", row->id_number, strlen(row->id_number), &id_n);
+		blind_index("id_number", row->id_number, id_idx);
+		id_mask(row->id_number, id_masked);
+	}
+	if (row->phone != NULL) {
+		ph_box = seal(a, "resident.phone", row->phone, strlen(row->phone), &ph_n);
+		blind_index("phone", row->phone, ph_idx);
+		phone_mask(row->phone, ph_masked);
+	}
+	/* What the row leaves empty stays as it was. */
+	struct db_stmt *st = db_prepare(db,
+	    "UPDATE residents SET household_id = coalesce(?, household_id), area_code = ?, name = ?,"
+	    " gender = coalesce(?, gender), birth_date = coalesce(?, birth_date), document_type = ?,"
+	    " id_sealed = coalesce(?, id_sealed), id_index = coalesce(?, id_index), id_masked = coalesce(?, id_masked),"
+	    " phone_sealed = coalesce(?, phone_sealed), phone_index = coalesce(?, phone_index),"
+	    " phone_masked = coalesce(?, phone_masked), relation = coalesce(?, relation), version = version + 1,"
+	    " updated_at = ? WHERE id = ?");
+	if (st == NULL)
+		return DB_ERROR;
+	if (row->household_id)
+		db_bind_int(st, 1, row->household_id);
+	db_bind_text(st, 2, row->area_code);
+	db_bind_text(st, 3, row->name);
+	db_bind_text(st, 4, row->gender);
+	db_bind_text(st, 5, row->birth_date);
+	db_bind_text(st, 6, row->document_type);
+	if (row->id_number != NULL) {
+		db_bind_blob(st, 7, id_box, id_n);
+		db_bind_blob(st, 8, id_idx, sizeof(id_idx));
+		db_bind_text(st, 9, id_masked);
+	}
+	if (row->phone != NULL) {
+		db_bind_blob(st, 10, ph_box, ph_n);
+		db_bind_blob(st, 11, ph_idx, sizeof(ph_idx));
+		db_bind_text(st, 12, ph_masked);
+	}
+	db_bind_text(st, 13, row->relation);
+	db_bind_int(st, 14, now);
+	db_bind_int(st, 15, id);
+	int rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
+		return rc;
+	if (strcmp(old_name, row->name) == 0 && strcmp(old_area, row->area_code) == 0)
+		return DB_OK;
+	rc = name_grams_remove(db, id, old_name, old_area);
+	return rc == DB_OK ? name_grams_add(db, id, row->name, row->area_code) : rc;
+}
+
 /* --- reading --- */
 
 static int age_at(const char *birth, int64_t now)
