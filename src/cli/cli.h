@@ -2,6 +2,8 @@
 #ifndef DOORSTEP_CLI_H
 #define DOORSTEP_CLI_H
 
+#include <stddef.h>
+
 #define EXIT_USAGE 64
 
 struct command {
@@ -25,6 +27,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_import_residents(int argc, char **argv);
 int cmd_apikey_revoke(int argc, char **argv);
 
+/* The whole file at path (malloc'd; *len set), or NULL if it cannot be read. */
+char *read_file(const char *path, size_t *len);
 /* Print the usage of the named command to stderr and return EXIT_USAGE. */
 int usage(const char *name);
 /* Whether argv holds --help or -h; prints the command's help to stdout. */

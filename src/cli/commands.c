@@ -23,6 +23,28 @@ static const struct command *find(const char *name)
 	BUG("unknown command");
 }
 
+char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rbe");
+	if (f == NULL)
+		return NULL;
+	char *data = NULL, buf[65536];
+	FILE *mem = open_memstream(&data, len);
+	size_t n;
+	bool ok = mem != NULL;
+	while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		ok = fwrite(buf, 1, n, mem) == n;
+	ok = ok && !ferror(f);
+	fclose(f);
+	if (mem != NULL)
+		fclose(mem);
+	if (!ok) {
+		free(data);
+		return NULL;
+	}
+	return data;
+}
+
 int usage(const char *name)
 {
 	fprintf(stderr, "usage: doorstep %s\n", find(name)->usage);
@@ -125,20 +147,12 @@ int cmd_areas_load(int argc, char **argv)
 		return rc;
 	if (rest != argc - 1)
 		return usage("areas load");
-	FILE *f = fopen(argv[rest], "re");
-	if (f == NULL) {
+	size_t len;
+	char *text = read_file(argv[rest], &len);
+	if (text == NULL) {
 		fprintf(stderr, "doorstep: cannot read %s\n", argv[rest]);
 		return 1;
 	}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, mem);
-	fclose(f);
-	fclose(mem);
 	struct db *db = app_open(o.db, o.key);
 	char err[256];
 	int count = areas_load_json(db, text, len, err, sizeof(err));

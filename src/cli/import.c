@@ -46,20 +46,12 @@ int cmd_import_residents(int argc, char **argv)
 	if (optind != argc - 1 || db_path == NULL)
 		return usage("import residents");
 	const char *file = argv[optind];
-	FILE *in = fopen(file, "rb");
-	if (in == NULL) {
+	size_t len;
+	char *data = read_file(file, &len);
+	if (data == NULL) {
 		fprintf(stderr, "doorstep: cannot read %s\n", file);
 		return IMPORT_UNREADABLE;
 	}
-	char *data = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&data, &len);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, mem);
-	fclose(in);
-	fclose(mem);
 	FILE *report = NULL;
 	if (report_path != NULL && (report = fopen(report_path, "w")) == NULL) {
 		fprintf(stderr, "doorstep: cannot write %s\n", report_path);

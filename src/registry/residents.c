@@ -55,21 +55,33 @@ int name_grams_add(struct db *db, int64_t id, const char *name, const char *area
 	return DB_OK;
 }
 
+/* Seal, index and mask a row's numbers and bind them at columns first..first+5
+ * (id sealed, index, masked; phone sealed, index, masked); absent numbers stay NULL. */
+static void bind_numbers(struct db_stmt *st, int first, struct arena *a, const struct resident_row *row)
+{
+	const char *values[2] = {row->id_number, row->phone};
+	static const char *const places[2] = {"resident.id_number", "resident.phone"};
+	static const char *const kinds[2] = {"id_number", "phone"};
+	for (int k = 0; k < 2; k++) {
+		if (values[k] == NULL)
+			continue;
+		size_t n;
+		unsigned char *box = seal(a, places[k], values[k], strlen(values[k]), &n);
+		unsigned char *idx = arena_alloc(a, BLIND_BYTES);
+		char *masked = arena_alloc(a, strlen(values[k]) + 1);
+		blind_index(kinds[k], values[k], idx);
+		if (k == 0)
+			id_mask(values[k], masked);
+		else
+			phone_mask(values[k], masked);
+		db_bind_blob(st, first + 3 * k, box, n);
+		db_bind_blob(st, first + 3 * k + 1, idx, BLIND_BYTES);
+		db_bind_text(st, first + 3 * k + 2, masked);
+	}
+}
+
 int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id)
 {
-	size_t id_n = 0, ph_n = 0;
-	unsigned char *id_box = NULL, *ph_box = NULL, id_idx[BLIND_BYTES], ph_idx[BLIND_BYTES];
-	char id_masked[64] = "", ph_masked[32] = "";
-	if (row->id_number != NULL) {
-		id_box = seal(a, "resident.id_number", row->id_number, strlen(row->id_number), &id_n);
-		blind_index("id_number", row->id_number, id_idx);
-		id_mask(row->id_number, id_masked);
-	}
-	if (row->phone != NULL) {
-		ph_box = seal(a, "resident.phone", row->phone, strlen(row->phone), &ph_n);
-		blind_index("phone", row->phone, ph_idx);
-		phone_mask(row->phone, ph_masked);
-	}
 	struct db_stmt *st = db_prepare(db,
 	    "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
 	    " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
@@ -83,16 +95,7 @@ int resident_insert(struct db *db, struct arena *a, const struct resident_row *r
 	db_bind_text(st, 4, row->gender);
 	db_bind_text(st, 5, row->birth_date);
 	db_bind_text(st, 6, row->document_type);
-	if (row->id_number != NULL) {
-		db_bind_blob(st, 7, id_box, id_n);
-		db_bind_blob(st, 8, id_idx, sizeof(id_idx));
-		db_bind_text(st, 9, id_masked);
-	}
-	if (row->phone != NULL) {
-		db_bind_blob(st, 10, ph_box, ph_n);
-		db_bind_blob(st, 11, ph_idx, sizeof(ph_idx));
-		db_bind_text(st, 12, ph_masked);
-	}
+	bind_numbers(st, 7, a, row);
 	db_bind_text(st, 13, row->relation);
 	db_bind_text(st, 14, row->notes ? row->notes : "");
 	db_bind_int(st, 15, now);
@@ -129,19 +132,6 @@ int name_grams_remove(struct db *db, int64_t id, const char *name, const char *a
 int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, const char *old_name,
     const char *old_area, int64_t now)
 {
-	size_t id_n = 0, ph_n = 0;
-	unsigned char *id_box = NULL, *ph_box = NULL, id_idx[BLIND_BYTES], ph_idx[BLIND_BYTES];
-	char id_masked[64] = "", ph_masked[32] = "";
-	if (row->id_number != NULL) {
-		id_box = seal(a, "resident.id_number", row->id_number, strlen(row->id_number), &id_n);
-		blind_index("id_number", row->id_number, id_idx);
-		id_mask(row->id_number, id_masked);
-	}
-	if (row->phone != NULL) {
-		ph_box = seal(a, "resident.phone", row->phone, strlen(row->phone), &ph_n);
-		blind_index("phone", row->phone, ph_idx);
-		phone_mask(row->phone, ph_masked);
-	}
 	/* What the row leaves empty stays as it was. */
 	struct db_stmt *st = db_prepare(db,
 	    "UPDATE residents SET household_id = coalesce(?, household_id), area_code = ?, name = ?,"
@@ -159,16 +149,7 @@ int resident_update(struct db *db, struct arena *a, int64_t id, const struct res
 	db_bind_text(st, 4, row->gender);
 	db_bind_text(st, 5, row->birth_date);
 	db_bind_text(st, 6, row->document_type);
-	if (row->id_number != NULL) {
-		db_bind_blob(st, 7, id_box, id_n);
-		db_bind_blob(st, 8, id_idx, sizeof(id_idx));
-		db_bind_text(st, 9, id_masked);
-	}
-	if (row->phone != NULL) {
-		db_bind_blob(st, 10, ph_box, ph_n);
-		db_bind_blob(st, 11, ph_idx, sizeof(ph_idx));
-		db_bind_text(st, 12, ph_masked);
-	}
+	bind_numbers(st, 7, a, row);
 	db_bind_text(st, 13, row->relation);
 	db_bind_int(st, 14, now);
 	db_bind_int(st, 15, id);
