@@ -31,6 +31,7 @@ check: build web
 
 bench: build web
 	@bench/run
+	@bench/registry
 
 fuzz: setup
 	@scripts/fuzz $${FUZZ_SECONDS:-300}

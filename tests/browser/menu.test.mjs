@@ -60,7 +60,7 @@ test('community staff see neither Users nor the audit log', { timeout: 60000 }, 
 	await withBrowser({ locale: 'zh-CN' }, async ({ page }) => {
 		await loginToHome(page, srv.url, 'staff1', PASSWORD);
 		const menu = await menuEntries(page);
-		assert.deepEqual(menu.sort(), ['menu-home', 'menu-profile']);
+		assert.deepEqual(menu.sort(), ['menu-home', 'menu-profile', 'menu-residents']);
 		for (const p of ['/users', '/audit', '/users/1']) {
 			await page.goto(srv.url + p);
 			await page.locator('[data-test="home"]').waitFor();

@@ -31,6 +31,30 @@ const routes = [
 				meta: { perm: 'users.manage', menu: 'users' },
 			},
 			{
+				path: 'residents',
+				name: 'residents',
+				component: () => import('./views/residents/ResidentsView.vue'),
+				meta: { perm: 'residents.read' },
+			},
+			{
+				path: 'residents/new',
+				name: 'resident-new',
+				component: () => import('./views/residents/ResidentFormView.vue'),
+				meta: { perm: 'residents.write', menu: 'residents' },
+			},
+			{
+				path: 'residents/:id(\\d+)',
+				name: 'resident',
+				component: () => import('./views/residents/ResidentView.vue'),
+				meta: { perm: 'residents.read', menu: 'residents' },
+			},
+			{
+				path: 'households/:id(\\d+)',
+				name: 'household',
+				component: () => import('./views/residents/HouseholdView.vue'),
+				meta: { perm: 'residents.read', menu: 'residents' },
+			},
+			{
 				path: 'audit',
 				name: 'audit',
 				component: () => import('./views/AuditView.vue'),
