@@ -158,15 +158,30 @@ struct peer {
 	bool loopback;
 };
 
+/* Open connections, for the total limit: past it a new connection is accepted
+ * and closed at once (libmicrohttpd's own limit would leave it waiting unserved
+ * in the listen queue). */
+static _Atomic int open_connections;
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	(void)cls;
+	(void)addr;
+	(void)len;
+	return open_connections < config_get(CFG_CONNECTIONS_MAX) ? MHD_YES : MHD_NO;
+}
+
 static void on_connection(
     void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
 {
 	(void)cls;
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		open_connections--;
 		free(*socket_context);
 		*socket_context = NULL;
 		return;
 	}
+	open_connections++;
 	struct peer *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		fatal("out of memory");
@@ -422,14 +437,15 @@ int server_run(const struct server_opts *o)
 		if ((*m)->init != NULL)
 			(*m)->init();
 	pool_start(threads < 16 ? threads : 16);
-	struct MHD_Daemon *d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+	/* libmicrohttpd splits its limit among the HTTP threads; ours (on_accept) is the real one. */
+	unsigned mhd_limit = (unsigned)config_get(CFG_CONNECTIONS_MAX) * (unsigned)threads + (unsigned)threads;
+	struct MHD_Daemon *d = MHD_start_daemon(flags, o->port, on_accept, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)config_get(CFG_CONNECTIONS_MAX), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)config_get(CFG_CONNECTIONS_PER_IP), MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)config_get(CFG_CONNECTION_TIMEOUT), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)config_get(CFG_HEADER_MAX), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_END);
+	    mhd_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)config_get(CFG_CONNECTIONS_PER_IP),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)config_get(CFG_CONNECTION_TIMEOUT),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config_get(CFG_HEADER_MAX), MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+	    NULL, MHD_OPTION_END);
 	if (d == NULL)
 		fatal("cannot listen on %s:%u", o->host, o->port);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
