@@ -15,5 +15,6 @@ const struct module *const modules[] = {
     &jobs_module,
     &households_module,
     &residents_module,
+    &life_events_module,
     NULL,
 };

@@ -14,7 +14,8 @@
 #define STAFF "me", "areas.read"
 /* The registry: reading, recording, seeing sensitive tags, unmasking numbers. */
 #define REGISTRY_READ "residents.read"
-#define REGISTRY_KEEP "residents.read", "residents.write", "residents.sensitive", "residents.unmask"
+#define REGISTRY_KEEP \
+	"residents.read", "residents.write", "residents.sensitive", "residents.unmask", "residents.confirm"
 
 const struct role_def role_table[] = {
     {"sysadmin", "系统管理员", "System administrator", PERMS("me", "areas.read", "apikeys.manage")},

@@ -512,6 +512,14 @@ static int import_row(struct ctx *c, int64_t rowno, char **row, size_t width, bo
 		*created = true;
 	} else if (rc == DB_OK) {
 		rc = resident_update(c->db, a, existing, &r, old_name, old_area, c->now);
+		if (rc == DB_OK && strcmp(old_area, where) != 0) {
+			/* A changed address is a move, kept in the resident's history. */
+			char today[24];
+			clock_format(c->now, today, sizeof(today));
+			today[10] = '\0';
+			rc = life_event_record(c->db, existing, "move", today, "import",
+			    arena_printf(a, "%s -> %s", old_area, where), 0, c->now);
+		}
 		if (rc == DB_OK)
 			rc = db_run(c->db, "DELETE FROM resident_tags WHERE resident_id = ?", "i", existing) == DB_DONE
 			         ? DB_OK

@@ -9,6 +9,11 @@
 
 extern const struct module households_module; /* the registry's tables, households */
 extern const struct module residents_module; /* residents, tags, search, unmasking */
+extern const struct module life_events_module; /* moving in and out, death, deregistration */
+
+/* Record a confirmed life event (inside the caller's transaction); user_id 0 for the CLI. */
+int life_event_record(struct db *db, int64_t resident, const char *kind, const char *date, const char *reason,
+    const char *details, int64_t user_id, int64_t now);
 
 /* A new resident's fields, numbers in plain text: resident_insert seals,
  * indexes and masks them. NULL for what is not known. */

@@ -140,6 +140,13 @@ test('importing the same file again creates no duplicates and updates the people
 		return g.status === 200 ? g.json : null;
 	}, { timeout: 8000, interval: 250, message: 'the new grid to be served' });
 	assert.equal(grid.name, '第2网格');
+	// The move is in the resident's history.
+	const history = await staff.get(`/api/v1/residents/${found.json.items[0].id}/events`);
+	assert.equal(history.status, 200, history.text);
+	assert.equal(history.json.items.length, 1);
+	assert.equal(history.json.items[0].kind, 'move');
+	assert.equal(history.json.items[0].status, 'confirmed');
+	assert.match(history.json.items[0].details, new RegExp(` -> ${found.json.items[0].area_code}$`));
 });
 
 test('UTF-8 with a BOM, English headers in another order, quoted commas, quotes and line breaks', async () => {
