@@ -80,14 +80,10 @@ static void bind_numbers(struct db_stmt *st, int first, struct arena *a, const s
 	}
 }
 
-int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id)
+/* Parameters 1-13, the same in the INSERT and the UPDATE below: household, area,
+ * name, gender, birth date, document type, the sealed numbers, relation. */
+static void bind_row(struct db_stmt *st, struct arena *a, const struct resident_row *row)
 {
-	struct db_stmt *st = db_prepare(db,
-	    "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
-	    " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
-	    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?)");
-	if (st == NULL)
-		return DB_ERROR;
 	if (row->household_id)
 		db_bind_int(st, 1, row->household_id);
 	db_bind_text(st, 2, row->area_code);
@@ -97,6 +93,17 @@ int resident_insert(struct db *db, struct arena *a, const struct resident_row *r
 	db_bind_text(st, 6, row->document_type);
 	bind_numbers(st, 7, a, row);
 	db_bind_text(st, 13, row->relation);
+}
+
+int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id)
+{
+	struct db_stmt *st = db_prepare(db,
+	    "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
+	    " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
+	    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?)");
+	if (st == NULL)
+		return DB_ERROR;
+	bind_row(st, a, row);
 	db_bind_text(st, 14, row->notes ? row->notes : "");
 	db_bind_int(st, 15, now);
 	db_bind_int(st, 16, now);
@@ -142,15 +149,7 @@ int resident_update(struct db *db, struct arena *a, int64_t id, const struct res
 	    " updated_at = ? WHERE id = ?");
 	if (st == NULL)
 		return DB_ERROR;
-	if (row->household_id)
-		db_bind_int(st, 1, row->household_id);
-	db_bind_text(st, 2, row->area_code);
-	db_bind_text(st, 3, row->name);
-	db_bind_text(st, 4, row->gender);
-	db_bind_text(st, 5, row->birth_date);
-	db_bind_text(st, 6, row->document_type);
-	bind_numbers(st, 7, a, row);
-	db_bind_text(st, 13, row->relation);
+	bind_row(st, a, row);
 	db_bind_int(st, 14, now);
 	db_bind_int(st, 15, id);
 	int rc = db_step(st);
