@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,15 +161,30 @@ struct peer {
 
 /* Open connections, for the total limit: past it a new connection is accepted
  * and closed at once (libmicrohttpd's own limit would leave it waiting unserved
- * in the listen queue). */
+ * in the listen queue). A connection takes its place in on_accept, so that two
+ * HTTP threads admitting at the same moment cannot both take the last one.
+ * libmicrohttpd calls on_accept and then on_connection(STARTED) on the same
+ * thread; should it give a connection up in between, that thread's next
+ * on_accept gives the place back. */
 static _Atomic int open_connections;
+static _Thread_local bool admitted_not_started;
 
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
 {
 	(void)cls;
 	(void)addr;
 	(void)len;
-	return open_connections < config_get(CFG_CONNECTIONS_MAX) ? MHD_YES : MHD_NO;
+	if (admitted_not_started) {
+		open_connections--;
+		admitted_not_started = false;
+	}
+	int n = open_connections;
+	do {
+		if (n >= config_get(CFG_CONNECTIONS_MAX))
+			return MHD_NO;
+	} while (!atomic_compare_exchange_weak(&open_connections, &n, n + 1));
+	admitted_not_started = true;
+	return MHD_YES;
 }
 
 static void on_connection(
@@ -181,7 +197,7 @@ static void on_connection(
 		*socket_context = NULL;
 		return;
 	}
-	open_connections++;
+	admitted_not_started = false; /* its place was taken in on_accept */
 	struct peer *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		fatal("out of memory");
