@@ -230,6 +230,9 @@ static const struct migration migrations[] = {
         " resident_id INTEGER NOT NULL REFERENCES residents (id),"
         " PRIMARY KEY (gram, area_code, resident_id));"
         "CREATE INDEX name_grams_resident ON name_grams (resident_id);"},
+    /* 户籍地址: the registered household address when it is not where the resident
+     * lives (人户分离); NULL when they are the same. Scope follows the actual residence. */
+    {2, "ALTER TABLE residents ADD COLUMN registered_address TEXT;"},
     {0},
 };
 

@@ -22,6 +22,7 @@ struct resident_row {
 	const char *area_code, *name, *gender, *birth_date, *document_type;
 	const char *id_number, *phone;
 	const char *relation, *notes;
+	const char *registered_address; /* 户籍地址 when it differs from the actual residence */
 };
 
 /* Insert a resident and its name pieces (inside the caller's transaction); *id

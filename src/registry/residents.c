@@ -100,13 +100,14 @@ int resident_insert(struct db *db, struct arena *a, const struct resident_row *r
 	struct db_stmt *st = db_prepare(db,
 	    "INSERT INTO residents (household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index,"
 	    " id_masked, phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at,"
-	    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?)");
+	    " updated_at, registered_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?)");
 	if (st == NULL)
 		return DB_ERROR;
 	bind_row(st, a, row);
 	db_bind_text(st, 14, row->notes ? row->notes : "");
 	db_bind_int(st, 15, now);
 	db_bind_int(st, 16, now);
+	db_bind_text(st, 17, row->registered_address);
 	int rc = db_step(st);
 	db_reset(st);
 	if (rc != DB_DONE)
@@ -146,12 +147,13 @@ int resident_update(struct db *db, struct arena *a, int64_t id, const struct res
 	    " id_sealed = coalesce(?, id_sealed), id_index = coalesce(?, id_index), id_masked = coalesce(?, id_masked),"
 	    " phone_sealed = coalesce(?, phone_sealed), phone_index = coalesce(?, phone_index),"
 	    " phone_masked = coalesce(?, phone_masked), relation = coalesce(?, relation), version = version + 1,"
-	    " updated_at = ? WHERE id = ?");
+	    " updated_at = ?, registered_address = coalesce(?, registered_address) WHERE id = ?");
 	if (st == NULL)
 		return DB_ERROR;
 	bind_row(st, a, row);
 	db_bind_int(st, 14, now);
-	db_bind_int(st, 15, id);
+	db_bind_text(st, 15, row->registered_address);
+	db_bind_int(st, 16, id);
 	int rc = db_step(st);
 	db_reset(st);
 	if (rc != DB_DONE)
@@ -181,7 +183,7 @@ static int age_at(const char *birth, int64_t now)
 
 #define RESIDENT_COLUMNS                                                                                      \
 	"r.id, r.name, r.gender, r.birth_date, r.document_type, r.id_masked, r.phone_masked, r.household_id," \
-	" r.area_code, a.short_name, r.relation, r.notes, r.status, r.version"
+	" r.area_code, a.short_name, r.relation, r.notes, r.status, r.version, r.registered_address"
 
 static json_t *opt(struct db_stmt *st, int col)
 {
@@ -207,6 +209,7 @@ static json_t *resident_json(struct db *db, struct db_stmt *st, bool sensitive)
 	    "phone", opt(st, 6), "household_id", db_null(st, 7) ? json_null() : json_integer(db_int(st, 7)),
 	    "area_code", db_text(st, 8), "area_name", db_text(st, 9), "relation", opt(st, 10), "notes", db_text(st, 11),
 	    "status", db_text(st, 12), "version", (json_int_t)db_int(st, 13), "derived_tags", derived);
+	json_object_set_new(res, "registered_address", opt(st, 14));
 	json_t *tags = json_array();
 	struct db_stmt *t = db_stmt(db,
 	    "SELECT g.id FROM resident_tags rt JOIN tags g ON g.id = rt.tag WHERE rt.resident_id = ?"
@@ -582,7 +585,7 @@ static void create_resident(struct req *r)
 	}
 
 	struct resident_row row = {household, area, name, gender, birth, doc, idn, phone, body_str(r, "relation"),
-	    body_str(r, "notes") ? body_str(r, "notes") : ""};
+	    body_str(r, "notes") ? body_str(r, "notes") : "", body_str(r, "registered_address")};
 	int64_t id = 0;
 	int rc = db_begin(db);
 	if (rc == DB_OK)
@@ -669,6 +672,7 @@ static const struct field create_fields[] = {
     {"relation", T_ENUM, 0, .values = relations, .desc = "to the head of household"},
     {"tags", T_ARRAY, 0, 0, 20, .items = &str_item, .desc = "identifiers, Chinese names or aliases"},
     {"notes", T_STRING, 0, 0, 2000},
+    {"registered_address", T_STRING, 0, 1, 200, .desc = "户籍地址, when not where the resident lives (人户分离)"},
     {NULL},
 };
 static const struct field create_body = {NULL, T_OBJECT, 0, .fields = create_fields};
@@ -689,6 +693,7 @@ static const struct field resident_fields[] = {
     {"notes", T_STRING, F_REQUIRED},
     {"status", T_STRING, F_REQUIRED},
     {"version", T_INT, F_REQUIRED},
+    {"registered_address", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "户籍地址; null: the same as the residence"},
     {"derived_tags", T_ARRAY, F_REQUIRED, .items = &str_item, .desc = "aged_60, aged_80, minor: from the birth date"},
     {"tags", T_ARRAY, F_REQUIRED, .items = &str_item, .desc = "sensitive tags only for roles that may see them"},
     {NULL},
