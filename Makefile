@@ -32,6 +32,8 @@ check: build web
 bench: build web
 	@bench/run
 	@bench/registry
+	@bench/orders
+	@bench/visits
 
 fuzz: setup
 	@scripts/fuzz $${FUZZ_SECONDS:-300}

@@ -17,23 +17,26 @@
 #include "core/banned.h"
 
 static unsigned char master[crypto_kdf_KEYBYTES];
-static char db_path[4096];
+static char db_path[4096], key_file[4200];
 
 /* The default district, embedded at build time from data/areas/420107.json. */
 extern const unsigned char default_areas_json[];
 extern const size_t default_areas_json_len;
 
 const char *app_db_path(void) { return db_path; }
+const char *app_key_path(void) { return key_file; }
 
 void app_subkey(enum key_purpose purpose, unsigned char out[32])
 {
 	crypto_kdf_derive_from_key(out, 32, (uint64_t)purpose, "doorstep", master);
 }
 
-static void key_create(const char *path)
+void app_key_create(const char *path)
 {
 	unsigned char key[crypto_kdf_KEYBYTES];
 	char hex[sizeof(key) * 2 + 2];
+	if (sodium_init() < 0)
+		fatal("libsodium cannot start");
 	crypto_kdf_keygen(key);
 	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
 	size_t n = strlen(hex);
@@ -47,30 +50,76 @@ static void key_create(const char *path)
 	log_info("created key file %s: back it up separately from the database", path);
 }
 
-static void key_read(const char *path)
+bool app_key_read(const char *path, unsigned char key[32], char *why, size_t whyn)
 {
 	char hex[128];
 	FILE *f = fopen(path, "re");
-	if (f == NULL)
-		fatal("key file %s cannot be read (%s). The database's encrypted data and audit chain need "
-		      "the key it was created with: restore it from your key backup, or pass --key PATH",
-		    path, strerror(errno));
+	if (f == NULL) {
+		snprintf(why, whyn, "key file %s cannot be read (%s)", path, strerror(errno));
+		return false;
+	}
 	size_t n = fread(hex, 1, sizeof(hex) - 1, f);
 	fclose(f);
 	hex[n] = '\0';
 	size_t len;
-	if (sodium_hex2bin(master, sizeof(master), hex, n, " \r\n", &len, NULL) != 0 || len != sizeof(master))
-		fatal("key file %s is not a Doorstep key (64 hexadecimal digits)", path);
+	if (sodium_hex2bin(key, crypto_kdf_KEYBYTES, hex, n, " \r\n", &len, NULL) != 0 || len != crypto_kdf_KEYBYTES) {
+		snprintf(why, whyn, "key file %s is not a Doorstep key (64 hexadecimal digits)", path);
+		return false;
+	}
+	return true;
+}
+
+void app_key_use(const unsigned char key[32])
+{
+	unsigned char audit_key[32], field_key[32], index_key[32];
+	memcpy(master, key, sizeof(master));
+	app_subkey(KEY_AUDIT, audit_key);
+	audit_set_key(audit_key);
+	app_subkey(KEY_FIELDS, field_key);
+	app_subkey(KEY_INDEX, index_key);
+	seal_init(field_key, index_key);
+	sodium_memzero(audit_key, sizeof(audit_key));
+	sodium_memzero(field_key, sizeof(field_key));
+	sodium_memzero(index_key, sizeof(index_key));
+}
+
+static void key_read(const char *path)
+{
+	char why[4400];
+	unsigned char key[crypto_kdf_KEYBYTES];
+	if (!app_key_read(path, key, why, sizeof(why)))
+		fatal("%s. The database's encrypted data and audit chain need the key it was created with: restore it "
+		      "from your key backup, or pass --key PATH",
+		    why);
+	app_key_use(key);
+	sodium_memzero(key, sizeof(key));
 }
 
 /* A keyed check value stored in the database tells a wrong key from the right one. */
-static void key_check(struct db *db, const char *key_path)
+static void key_check_value(char hex[65])
 {
 	unsigned char sub[32], check[32];
-	char hex[65];
 	app_subkey(KEY_CHECK, sub);
 	crypto_generichash(check, sizeof(check), (const unsigned char *)"doorstep key check", 18, sub, sizeof(sub));
-	sodium_bin2hex(hex, sizeof(hex), check, sizeof(check));
+	sodium_bin2hex(hex, 65, check, sizeof(check));
+}
+
+int app_key_record(struct db *db)
+{
+	char hex[65];
+	key_check_value(hex);
+	return db_run(db,
+	           "INSERT INTO meta (key, value) VALUES ('key_check', ?)"
+	           " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	           "t", hex) == DB_DONE
+	           ? DB_OK
+	           : DB_ERROR;
+}
+
+static void key_check(struct db *db, const char *key_path)
+{
+	char hex[65];
+	key_check_value(hex);
 	struct db_stmt *st = db_stmt(db, "SELECT value FROM meta WHERE key = 'key_check'", NULL);
 	if (st == NULL)
 		fatal("cannot read the database");
@@ -82,7 +131,7 @@ static void key_check(struct db *db, const char *key_path)
 		return;
 	}
 	db_reset(st);
-	if (db_run(db, "INSERT INTO meta (key, value) VALUES ('key_check', ?)", "t", hex) != DB_DONE)
+	if (app_key_record(db) != DB_OK)
 		fatal("cannot write the database");
 }
 
@@ -101,19 +150,12 @@ struct db *app_open(const char *path, const char *key_path)
 		snprintf(def_key, sizeof(def_key), "%s.key", path);
 		key_path = def_key;
 	}
+	snprintf(key_file, sizeof(key_file), "%s", key_path);
 	bool fresh = !db_exists(path);
 	struct stat st;
 	if (fresh && stat(key_path, &st) != 0)
-		key_create(key_path);
+		app_key_create(key_path);
 	key_read(key_path);
-	unsigned char audit_key[32], field_key[32], index_key[32];
-	app_subkey(KEY_AUDIT, audit_key);
-	audit_set_key(audit_key);
-	app_subkey(KEY_FIELDS, field_key);
-	app_subkey(KEY_INDEX, index_key);
-	seal_init(field_key, index_key);
-	sodium_memzero(field_key, sizeof(field_key));
-	sodium_memzero(index_key, sizeof(index_key));
 
 	struct db *db = db_open(path, fresh, err, sizeof(err));
 	if (db == NULL)

@@ -31,12 +31,28 @@ const struct command commands[] = {
         "required). Exit 0: every row imported; 1: some rows rejected (the rest imported unless\n"
         "--all-or-nothing); 2: the file cannot be read. The report lists row,column,value,reason with the\n"
         "row numbers a spreadsheet shows. Importing again updates the same people."},
-    {"demo", cmd_demo, "demo --db PATH [--residents N] [--seed S] [--key PATH]",
+    {"demo", cmd_demo, "demo --db PATH [--residents N] [--orders N] [--seed S] [--key PATH]",
         "Build a new database holding a realistic demo district of Qingshan (default 20000 residents) and an\n"
-        "account for every role; the passwords are printed once. The same seed gives the same district."},
+        "account for every role; the passwords are printed once. Partner units, cadres, work teams and half a\n"
+        "year of work orders (default one for every five residents) come with it. The same seed gives the\n"
+        "same district."},
     {"apikey add", cmd_apikey_add, "apikey add --db PATH --name NAME [--scope PERMISSION]... [--key PATH]",
         "Create an API token for an integration; prints the token alone on one line, once."},
     {"apikey revoke", cmd_apikey_revoke, "apikey revoke --db PATH --id N [--key PATH]", "Revoke an API token."},
+    {"key new", cmd_key_new, "key new --out PATH",
+        "Make a new key file (mode 0600; never over an existing file), for key rotate. Back it up first."},
+    {"key rotate", cmd_key_rotate, "key rotate --db PATH --new-key PATH [--key PATH]",
+        "Re-key the database to the key in --new-key (made with key new), in one transaction: the sealed ID and\n"
+        "phone numbers, their blind indexes and the audit chain (verified under the old key first). Stop the\n"
+        "server first. Then replace the old key file with the new one, as printed. Exit 0: rotated; 1: refused or\n"
+        "failed; 2: the database or the new key file cannot be read. Nothing changes unless it exits 0."},
+    {"plan visits", cmd_plan_visits,
+        "plan visits --db PATH --date YYYY-MM-DD [--area CODE] [--out FILE.json] [--key PATH]",
+        "Plan a day's door-knocking for every team (or those within --area) and store it, as the web app does:\n"
+        "for each member, the households due or overdue that day, the most urgent first, up to their daily\n"
+        "capacity, shared evenly and in walking order. Doors already visited that day stay in the plan. Writes\n"
+        "{\"date\", \"assignments\": [{\"user\", \"team\", \"households\": [...]}]} to --out (default: standard\n"
+        "output) and prints how long the planning took."},
     {NULL, NULL, NULL, NULL},
 };
 

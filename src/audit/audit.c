@@ -129,6 +129,40 @@ int audit_request_rc(struct req *r, const char *action, const char *object, cons
 	    req_db(r), u ? u->id : 0, u ? u->username : NULL, req_client(r), action, object, AUDIT_SUCCESS, reason);
 }
 
+int audit_rechain(struct db *db)
+{
+	unsigned char prev[32] = {0}, mac[32];
+	int64_t last = 0;
+	int rc;
+	if (!have_key || !db_in_tx(db))
+		BUG("audit_rechain needs the new key and a transaction");
+	struct db_stmt *st = db_stmt(db,
+	    "SELECT id, time, user_id, username, client, action, object, outcome, reason FROM audit_log ORDER BY id",
+	    NULL);
+	if (st == NULL)
+		return DB_ERROR;
+	/* The scan never reads the hash column it rewrites, and the chain runs in id
+	 * order, so each entry's MAC takes the new MAC of the one before. */
+	while ((rc = db_step(st)) == DB_ROW) {
+		last = db_int(st, 0);
+		entry_mac(prev, last, db_int(st, 1), db_int(st, 2), db_text(st, 3), db_text(st, 4), db_text(st, 5),
+		    db_text(st, 6), db_text(st, 7), db_text(st, 8), mac);
+		rc = db_run(db, "UPDATE audit_log SET hash = ? WHERE id = ?", "bi", mac, sizeof(mac), last);
+		if (rc != DB_DONE)
+			break;
+		memcpy(prev, mac, sizeof(prev));
+	}
+	db_reset(st);
+	if (rc != DB_DONE)
+		return rc;
+	char mark[65];
+	head_mark(last, mark);
+	rc = db_run(db,
+	    "INSERT INTO meta (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	    "t", mark);
+	return rc == DB_DONE ? DB_OK : rc;
+}
+
 int audit_verify(struct db *db, int64_t *bad_id)
 {
 	unsigned char prev[32] = {0}, mac[32];

@@ -24,6 +24,10 @@ void audit_request(
 int audit_request_rc(struct req *r, const char *action, const char *object, const char *reason);
 /* Check the whole chain: 0 intact, 1 broken (bad_id names the first bad entry), 2 unreadable. */
 int audit_verify(struct db *db, int64_t *bad_id);
+/* For a key rotation: MAC every entry again, and mark the head, under the key set
+ * now, inside the caller's transaction. Only after audit_verify passed under the
+ * old key: re-chaining a tampered log would hide the tampering. DB_OK or the error. */
+int audit_rechain(struct db *db);
 const char *audit_outcome_name(enum audit_outcome o);
 
 #endif

@@ -17,23 +17,52 @@
 #define REGISTRY_KEEP \
 	"residents.read", "residents.write", "residents.sensitive", "residents.unmask", "residents.confirm"
 
+/* Work orders: reading (in scope, or assigned), recording demands, running the
+ * loop (accept, dispatch, verify, close, approve), handling what is assigned,
+ * evaluating (a resident their own orders; staff on a resident's behalf). */
+#define ORDERS_KEEP "orders.read", "orders.create", "orders.manage", "orders.evaluate"
+/* Partner units, cadres and teams: keeping them (in scope) and seeing them. */
+#define PARTNERS_KEEP "partners.manage", "partners.read"
+/* Submitting demands through Open311 (orders/open311.c), as an API token's
+ * scope: that endpoint ignores sessions and checks the token itself, so no
+ * person uses it. It is listed under the district administrator, who answers
+ * for the district's public intake and its triage queue (and so it is a known
+ * permission, which a token's scopes must be). */
+#define OPEN311 "open311"
+
+/* Door-knocking (visits/): reading visits, teams, policies and plans in scope
+ * (or in one's knock teams' areas); recording visits; planning days; keeping
+ * teams and policies. Welfare alerts are handled (acknowledged, closed) by the
+ * people who can reach the resident — grid workers and community staff — and
+ * followed by street and district administrators, who read them. */
+#define VISITS_KEEP "visits.read", "visits.record", "visits.plan", "visits.configure"
+#define ALERTS "alerts.read", "alerts.handle"
+
 const struct role_def role_table[] = {
     {"sysadmin", "系统管理员", "System administrator", PERMS("me", "areas.read", "apikeys.manage")},
     {"secadmin", "安全管理员", "Security administrator", PERMS("me", "areas.read", "users.manage")},
     {"auditor", "审计员", "Auditor", PERMS("me", "audit.read")},
-    {"district_admin", "区级管理员", "District administrator", PERMS(STAFF, REGISTRY_KEEP)},
-    {"street_admin", "街道管理员", "Street administrator", PERMS(STAFF, REGISTRY_KEEP)},
-    {"community_staff", "社区工作人员", "Community staff", PERMS(STAFF, REGISTRY_KEEP)},
-    {"grid_worker", "网格员", "Grid worker", PERMS(STAFF, REGISTRY_READ, "residents.write")},
-    {"doorknocker", "敲门组成员", "Door-knock team member", PERMS(STAFF, REGISTRY_READ)},
-    {"cadre", "下沉干部", "Seconded cadre", PERMS(STAFF)},
-    {"partner_liaison", "共建单位联络员", "Partner-unit liaison", PERMS(STAFF)},
+    {"district_admin", "区级管理员", "District administrator",
+        PERMS(
+            STAFF, REGISTRY_KEEP, ORDERS_KEEP, "orders.configure", PARTNERS_KEEP, OPEN311, VISITS_KEEP, "alerts.read")},
+    {"street_admin", "街道管理员", "Street administrator",
+        PERMS(STAFF, REGISTRY_KEEP, ORDERS_KEEP, PARTNERS_KEEP, VISITS_KEEP, "alerts.read")},
+    {"community_staff", "社区工作人员", "Community staff",
+        PERMS(STAFF, REGISTRY_KEEP, ORDERS_KEEP, PARTNERS_KEEP, VISITS_KEEP, ALERTS)},
+    {"grid_worker", "网格员", "Grid worker",
+        PERMS(STAFF, REGISTRY_READ, "residents.write", "orders.read", "orders.create", "orders.handle", "visits.read",
+            "visits.record", ALERTS)},
+    {"doorknocker", "敲门组成员", "Door-knock team member",
+        PERMS(STAFF, REGISTRY_READ, "orders.read", "orders.create", "visits.read", "visits.record")},
+    {"cadre", "下沉干部", "Seconded cadre", PERMS(STAFF, "orders.read", "orders.handle", "partners.read")},
+    {"partner_liaison", "共建单位联络员", "Partner-unit liaison",
+        PERMS(STAFF, "orders.read", "orders.handle", "partners.read")},
     {"mediator", "调解员", "Mediator", PERMS(STAFF)},
     {"lawyer", "律师", "Lawyer", PERMS(STAFF)},
     {"teacher", "四点半学校教师", "4:30 School teacher", PERMS(STAFF)},
     {"canteen_staff", "食堂工作人员", "Canteen staff", PERMS(STAFF)},
     {"courier", "社区外卖员", "Community courier", PERMS(STAFF)},
-    {"resident", "居民", "Resident", PERMS("me")},
+    {"resident", "居民", "Resident", PERMS("me", "orders.create", "orders.evaluate")},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -26,6 +26,9 @@ int cmd_apikey_add(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_import_residents(int argc, char **argv);
 int cmd_apikey_revoke(int argc, char **argv);
+int cmd_key_new(int argc, char **argv);
+int cmd_key_rotate(int argc, char **argv);
+int cmd_plan_visits(int argc, char **argv);
 
 /* The whole file at path (malloc'd; *len set), or NULL if it cannot be read. */
 char *read_file(const char *path, size_t *len);

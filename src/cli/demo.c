@@ -11,7 +11,10 @@
 #include "../core/config.h"
 #include "../core/log.h"
 #include "../core/parse.h"
+#include "../orders/orders.h"
+#include "../orders/partners.h"
 #include "../registry/demo.h"
+#include "../visits/visits.h"
 #include "cli.h"
 #include "../core/banned.h"
 
@@ -47,6 +50,24 @@ static void new_password(char out[24])
 		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
 	out[19] = '7';
 	out[20] = '\0';
+}
+
+/* Partner units, cadres and teams, then months of work orders that use them. */
+static int demo_orders(struct db *db, int64_t orders, uint64_t seed)
+{
+	int64_t now = clock_now();
+	int rc = db_begin(db);
+	if (rc == DB_OK)
+		rc = partners_demo(db, now);
+	if (rc == DB_OK)
+		rc = orders_demo(db, orders, now, seed, true);
+	if (rc != DB_OK || db_commit(db) != DB_OK) {
+		db_rollback(db);
+		fprintf(stderr, "doorstep: the demo's work orders could not be made\n");
+		return 1;
+	}
+	printf("Made %lld work orders over the last half year.\n", (long long)orders);
+	return 0;
 }
 
 static int create_accounts(struct db *db)
@@ -91,10 +112,11 @@ int cmd_demo(int argc, char **argv)
 	    {"key", required_argument, NULL, 'k'},
 	    {"residents", required_argument, NULL, 'r'},
 	    {"seed", required_argument, NULL, 's'},
+	    {"orders", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *db_path = NULL, *key = NULL;
-	int64_t residents = 20000, seed = 1;
+	int64_t residents = 20000, seed = 1, orders = -1;
 	int c;
 	if (help_wanted("demo", argc, argv))
 		return 0;
@@ -115,6 +137,10 @@ int cmd_demo(int argc, char **argv)
 			if (!parse_i64z(optarg, 0, INT64_MAX, &seed))
 				return usage("demo");
 			break;
+		case 'o':
+			if (!parse_i64z(optarg, 0, 10000000, &orders))
+				return usage("demo");
+			break;
 		default:
 			return usage("demo");
 		}
@@ -129,16 +155,22 @@ int cmd_demo(int argc, char **argv)
 	struct db *db = app_open(db_path, key);
 	int64_t t0 = clock_mono_ns(), made = 0;
 	/* A demo is rebuilt, not recovered: bulk mode while it is built. */
-	int rc = db_bulk(db, true) == DB_OK ? 0 : 1;
+	int rc = db_bulk(db, DB_BULK_REBUILT) == DB_OK ? 0 : 1;
 	if (rc == 0 && demo_registry(db, residents, (uint64_t)seed, &made) != DB_OK) {
 		fprintf(stderr, "doorstep: the demo district could not be built\n");
 		rc = 1;
 	}
-	if (db_bulk(db, false) != DB_OK)
+	if (db_bulk(db, DB_BULK_OFF) != DB_OK)
 		rc = 1;
 	double seconds = (double)(clock_mono_ns() - t0) / 1e9;
 	if (rc == 0)
 		rc = create_accounts(db); /* after the district: some roles sit on its grids */
+	if (orders < 0)
+		orders = residents / 5; /* half a year of demands: about one for every five residents */
+	if (rc == 0)
+		rc = demo_orders(db, orders, (uint64_t)seed);
+	if (rc == 0) /* knock teams, three months of visits, today's plan */
+		rc = visits_demo(db, (uint64_t)seed, 3) == DB_OK ? 0 : 1;
 	if (rc == 0) {
 		audit_append(db, 0, "cli", "local", "demo.build", db_path, AUDIT_SUCCESS, NULL);
 		printf(

@@ -60,7 +60,8 @@ int cmd_import_residents(int argc, char **argv)
 	}
 	struct db *db = app_open(db_path, key);
 	struct import_result res;
-	enum import_status status = import_residents(db, data, len, all, report, &res);
+	struct import_options o = {.all_or_nothing = all, .report = report, .alone = true};
+	enum import_status status = import_residents(db, data, len, &o, &res);
 	free(data);
 	if (report != NULL)
 		fclose(report);

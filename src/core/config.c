@@ -7,6 +7,7 @@
 
 const struct config_entry config_table[CFG_COUNT] = {
     [CFG_BODY_MAX] = {"body_max", 1024, 64 << 20, 1 << 20, "largest request body in bytes (413 beyond)"},
+    [CFG_UPLOAD_MAX] = {"upload_max", 1024, 1 << 30, 50 << 20, "largest uploaded file in bytes (413 beyond)"},
     [CFG_HEADER_MAX] = {"header_max", 4096, 1 << 20, 16 << 10, "request line and headers in bytes (431 beyond)"},
     [CFG_CONNECTIONS_MAX] = {"connections_max", 16, 65536, 1024, "open connections in all; more are refused"},
     [CFG_CONNECTIONS_PER_IP] = {"connections_per_ip", 64, 65536, 256,

@@ -10,6 +10,7 @@
 
 enum config_id {
 	CFG_BODY_MAX, /* bytes of a request body */
+	CFG_UPLOAD_MAX, /* bytes of an uploaded file (R_UPLOAD routes) */
 	CFG_HEADER_MAX, /* bytes of the request line and headers */
 	CFG_CONNECTIONS_MAX, /* open connections in all */
 	CFG_CONNECTIONS_PER_IP, /* open connections from one address */

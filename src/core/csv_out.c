@@ -14,21 +14,26 @@ void csv_begin(FILE *f, const char *header)
 	fputs("\r\n", f);
 }
 
+const char *cell_safe(const char *s, char **owned)
+{
+	*owned = NULL;
+	if (s == NULL)
+		return "";
+	if (s[0] != '=' && s[0] != '+' && s[0] != '-' && s[0] != '@' && s[0] != '\t' && s[0] != '\r')
+		return s;
+	size_t n = strlen(s) + 2;
+	*owned = malloc(n);
+	if (*owned == NULL)
+		fatal("out of memory");
+	snprintf(*owned, n, "'%s", s);
+	return *owned;
+}
+
 void csv_cell(FILE *f, const char *s, bool last)
 {
-	if (s == NULL)
-		s = "";
-	bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-	char *safe = NULL;
-	if (formula) {
-		size_t n = strlen(s) + 2;
-		safe = malloc(n);
-		if (safe == NULL)
-			fatal("out of memory");
-		snprintf(safe, n, "'%s", s);
-		s = safe;
-	}
+	char *owned;
+	s = cell_safe(s, &owned);
 	csv_fwrite(f, s, strlen(s));
 	fputs(last ? "\r\n" : ",", f);
-	free(safe);
+	free(owned);
 }

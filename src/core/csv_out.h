@@ -11,5 +11,10 @@
 void csv_begin(FILE *f, const char *header);
 /* One cell; last ends the row. NULL writes an empty cell. */
 void csv_cell(FILE *f, const char *s, bool last);
+/* The text a spreadsheet cell should hold for s (NULL: ""): s itself, or when a
+ * spreadsheet would run it as a formula, a copy with a leading apostrophe, which
+ * is then also put in *owned for the caller to free (else *owned is NULL). Every
+ * export, CSV or XLSX, writes its cells through this one rule. */
+const char *cell_safe(const char *s, char **owned);
 
 #endif

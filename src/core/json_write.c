@@ -83,6 +83,17 @@ static void put_string(struct buf *b, const char *s, size_t n)
 	put(b, "\"", 1);
 }
 
+/* The shortest decimal that reads back as the same double (0.3, not 0.29999999999999999). */
+static size_t shortest(char *out, size_t n, double d)
+{
+	for (int digits = 15; digits < 17; digits++) {
+		size_t len = (size_t)snprintf(out, n, "%.*g", digits, d);
+		if (strtod(out, NULL) == d)
+			return len;
+	}
+	return (size_t)snprintf(out, n, "%.17g", d);
+}
+
 static void put_value(struct buf *b, const json_t *v)
 {
 	char num[32];
@@ -119,7 +130,7 @@ static void put_value(struct buf *b, const json_t *v)
 		put(b, num, (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
 		break;
 	case JSON_REAL:
-		put(b, num, (size_t)snprintf(num, sizeof(num), "%.17g", json_real_value(v)));
+		put(b, num, shortest(num, sizeof(num), json_real_value(v)));
 		break;
 	case JSON_TRUE:
 		put(b, "true", 4);

@@ -15,7 +15,7 @@ struct user;
 
 enum method { M_GET = 1, M_POST = 2, M_PUT = 4, M_PATCH = 8, M_DELETE = 16 };
 
-enum ftype { T_STRING = 1, T_INT, T_BOOL, T_OBJECT, T_ARRAY, T_DATETIME, T_ENUM };
+enum ftype { T_STRING = 1, T_INT, T_BOOL, T_OBJECT, T_ARRAY, T_DATETIME, T_ENUM, T_NUMBER };
 
 enum field_flags {
 	F_REQUIRED = 1, /* must be present (bodies, query) / always present (responses) */
@@ -42,6 +42,9 @@ enum route_flags {
 	R_LIST = 2, /* a list: accepts area, limit, cursor; answers {items, next_cursor} */
 	R_MUST_CHANGE_OK = 4, /* allowed while the password must be changed */
 	R_RAW = 8, /* answers something other than JSON (files) */
+	R_UPLOAD = 16, /* takes a file as the raw request body, up to upload_max bytes */
+	R_FORM = 32, /* takes an application/x-www-form-urlencoded body (up to body_max) instead of JSON */
+	R_IDEMPOTENT = 64, /* honours an Idempotency-Key header (idempotency.c); the handler must not defer */
 };
 
 struct route {
@@ -50,7 +53,7 @@ struct route {
 	const char *perm; /* required permission; NULL: any authenticated caller */
 	unsigned flags;
 	const struct field *query; /* declared query parameters, ended by name NULL */
-	const struct field *body; /* T_OBJECT schema of the JSON body; NULL: no body */
+	const struct field *body; /* T_OBJECT schema of the JSON body (R_FORM: of the form, if given); NULL: none */
 	int status; /* status of success */
 	const struct field *response; /* success body schema (the item schema for R_LIST) */
 	void (*handler)(struct req *r);
@@ -99,13 +102,17 @@ int64_t req_param_id(struct req *r, int i);
 /* Validated query values: the string (NULL if absent), the integer (def if absent). */
 const char *req_query(struct req *r, const char *name);
 int64_t req_query_int(struct req *r, const char *name, int64_t def);
-/* The validated JSON body (an object), or NULL. */
+/* The validated JSON body (an object), or NULL. For an R_FORM route, the decoded
+ * form: each key's value as a string, or an array of strings when the key repeats;
+ * the raw bytes stay readable with req_upload. */
 json_t *req_body(struct req *r);
 /* Typed getters on the body: absent gives NULL/def. */
 const char *body_str(struct req *r, const char *name);
 int64_t body_int(struct req *r, const char *name, int64_t def);
 /* A request header, or NULL. */
 const char *req_header(struct req *r, const char *name);
+/* The raw request body of an R_UPLOAD route (an uploaded file) or R_FORM route; *n gets its length. */
+const char *req_upload(struct req *r, size_t *n);
 /* Lists: the page size, the decoded cursor (0 = first page) and the area filter (NULL = whole scope). */
 int64_t req_limit(struct req *r);
 int64_t req_cursor(struct req *r);

@@ -8,6 +8,7 @@
 #include "../platform/area_tree.h"
 #include "../core/config.h"
 #include "../core/log.h"
+#include "../core/parse.h"
 #include "internal.h"
 #include "../core/banned.h"
 
@@ -55,6 +56,13 @@ static const struct route *find_route(struct req *r, bool *other_method)
 	return NULL;
 }
 
+int64_t route_body_max(struct req *r)
+{
+	bool other_method;
+	const struct route *rt = find_route(r, &other_method);
+	return config_get(rt != NULL && (rt->flags & R_UPLOAD) ? CFG_UPLOAD_MAX : CFG_BODY_MAX);
+}
+
 void routes_check(void)
 {
 	for (const struct module *const *m = modules; *m != NULL; m++) {
@@ -94,9 +102,97 @@ static bool csrf_ok(struct req *r)
 	       sodium_memcmp(sent, r->user->csrf_token, strlen(sent)) == 0;
 }
 
+/* Whether the Content-Type is the media type want (parameters such as charset aside). */
+static bool content_type_is(struct req *r, const char *want)
+{
+	const char *type = req_header(r, "Content-Type");
+	size_t n = strlen(want);
+	return type != NULL && strncasecmp(type, want, n) == 0 && (type[n] == '\0' || type[n] == ';');
+}
+
+/* A form body (R_FORM) decoded by libmicrohttpd's post processor, which hands
+ * over each value in pieces: they are joined here, then stored under the key. */
+struct form {
+	struct arena *arena;
+	json_t *fields;
+	const char *key; /* the pair being read, NULL before the first */
+	char *value;
+	size_t len, cap;
+	bool bad; /* a key or value that is not UTF-8 text */
+};
+
+static void form_store(struct form *f)
+{
+	if (f->key == NULL)
+		return;
+	if (!utf8_valid(f->key, strlen(f->key)) || !utf8_valid(f->value ? f->value : "", f->len)) {
+		f->bad = true;
+		return;
+	}
+	json_t *v = json_stringn(f->value ? f->value : "", f->len), *old = json_object_get(f->fields, f->key);
+	if (old == NULL)
+		json_object_set_new(f->fields, f->key, v);
+	else if (json_is_array(old))
+		json_array_append_new(old, v);
+	else
+		json_object_set_new(f->fields, f->key, json_pack("[Oo]", old, v)); /* a repeated key */
+}
+
+static enum MHD_Result form_piece(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+    const char *type, const char *encoding, const char *data, uint64_t off, size_t size)
+{
+	struct form *f = cls;
+	if (off == 0) { /* a new pair */
+		form_store(f);
+		f->key = arena_strdup(f->arena, key);
+		f->len = 0;
+	}
+	if (f->len + size + 1 > f->cap) {
+		f->cap = (f->len + size + 1) * 2;
+		char *more = arena_alloc(f->arena, f->cap);
+		if (f->len > 0)
+			memcpy(more, f->value, f->len);
+		f->value = more;
+	}
+	memcpy(f->value + f->len, data, size);
+	f->len += size;
+	return f->bad ? MHD_NO : MHD_YES;
+}
+
+static bool parse_form(struct req *r)
+{
+	struct form f = {.arena = r->arena, .fields = json_object()};
+	arena_cleanup(r->arena, (void (*)(void *))json_decref, f.fields);
+	if (r->upload_len > 0) {
+		if (!content_type_is(r, "application/x-www-form-urlencoded")) {
+			reply_problem(r, P_UNSUPPORTED, "send the body as application/x-www-form-urlencoded");
+			return false;
+		}
+		struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 4096, form_piece, &f);
+		bool ok = pp != NULL && MHD_post_process(pp, r->upload, r->upload_len) == MHD_YES;
+		if (pp != NULL)
+			ok = MHD_destroy_post_processor(pp) == MHD_YES && ok; /* it may hand over the last pair here */
+		form_store(&f);
+		if (!ok || f.bad) {
+			reply_problem(r, P_BAD_REQUEST, "the body is not a form of UTF-8 text");
+			return false;
+		}
+	}
+	if (r->route->body != NULL && !validate_body(r, r->route->body, f.fields)) {
+		reply_problem(r, P_INVALID, "some fields are not valid");
+		return false;
+	}
+	r->body = f.fields;
+	return true;
+}
+
 static bool parse_body(struct req *r)
 {
 	const struct route *rt = r->route;
+	if (rt->flags & R_UPLOAD)
+		return true; /* the handler reads the file with req_upload */
+	if (rt->flags & R_FORM)
+		return parse_form(r);
 	if (rt->body == NULL) {
 		if (r->upload_len > 0) {
 			reply_problem(r, P_BAD_REQUEST, "this endpoint takes no request body");
@@ -104,8 +200,7 @@ static bool parse_body(struct req *r)
 		}
 		return true;
 	}
-	const char *type = req_header(r, "Content-Type");
-	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 || (type[16] != '\0' && type[16] != ';')) {
+	if (!content_type_is(r, "application/json")) {
 		reply_problem(r, P_UNSUPPORTED, "send the body as application/json");
 		return false;
 	}
@@ -148,12 +243,24 @@ static bool check_area(struct req *r)
 	return true;
 }
 
+/* Paths that belong to an API, never to the web app: an unknown one is a 404, not index.html. */
+static bool api_path(const char *path)
+{
+	static const char *const prefixes[] = {"/api", "/open311"};
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncmp(path, prefixes[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
 static void run(struct req *r)
 {
 	bool other_method;
 	r->route = find_route(r, &other_method);
 	if (r->route == NULL) {
-		if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
+		if (!api_path(r->path)) {
 			static_serve(r);
 			return;
 		}
@@ -190,6 +297,8 @@ static void run(struct req *r)
 	}
 	if (!parse_body(r) || !validate_query(r) || !check_area(r))
 		return;
+	if ((rt->flags & R_IDEMPOTENT) && !idempotency_begin(r))
+		return;
 	rt->handler(r);
 }
 
@@ -203,4 +312,5 @@ void dispatch(struct req *r)
 		log_warnx("handler for %s gave no reply", r->route ? r->route->path : r->path);
 		reply_problem(r, P_INTERNAL, NULL);
 	}
+	idempotency_end(r);
 }

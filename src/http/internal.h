@@ -35,6 +35,7 @@ struct req {
 	/* The body as it arrives. */
 	char *upload;
 	size_t upload_len, upload_cap;
+	int64_t body_max; /* bytes: upload_max for R_UPLOAD routes, else body_max */
 	bool too_large;
 
 	/* The reply. */
@@ -48,6 +49,7 @@ struct req {
 	json_t *errors; /* field errors gathered for a 422 */
 	void (*deferred)(struct req *r);
 	bool replied;
+	const char *idem_key; /* R_IDEMPOTENT: the Idempotency-Key being answered, or NULL */
 };
 
 /* Validation of declared fields (validate.c). */
@@ -66,8 +68,17 @@ int json_depth(json_t *v);
 void dispatch(struct req *r);
 /* Check every module's route table at start-up (permissions exist, paths sane). */
 void routes_check(void);
+/* The largest body r's route accepts (found from the method and path alone). */
+int64_t route_body_max(struct req *r);
 /* The module list (modules/modules.c). */
 extern const struct module *const modules[];
+
+/* Idempotency-Key (idempotency.c), for R_IDEMPOTENT routes. Before the handler:
+ * false when the request was answered (a replay, a conflict, a bad key); after
+ * it: keep a success for replays, or release the key. */
+bool idempotency_begin(struct req *r);
+void idempotency_end(struct req *r);
+extern const struct module idempotency_module;
 
 /* Static files (static.c): the web app's directory, or NULL. */
 void static_init(const char *dir);

@@ -86,11 +86,15 @@ static json_t *schema_of(const struct field *f, bool strict)
 	case T_BOOL:
 		s = json_pack("{so}", "type", type_of(f, "boolean"));
 		break;
+	case T_NUMBER:
+		s = json_pack("{so}", "type", type_of(f, "number"));
+		break;
 	case T_ARRAY:
 		s = json_pack("{so so}", "type", type_of(f, "array"), "items", schema_of(f->items, strict));
 		break;
 	case T_OBJECT:
-		s = object_schema(f->fields, strict);
+		/* Without declared members: any object (a job's summary depends on its kind). */
+		s = f->fields ? object_schema(f->fields, strict) : json_pack("{ss}", "type", "object");
 		if (f->flags & F_NULLABLE)
 			json_object_set_new(s, "type", json_pack("[s s]", "object", "null"));
 		break;
@@ -136,12 +140,25 @@ static json_t *operation(const struct route *rt, const char *method)
 	if (rt->flags & R_LIST)
 		for (const struct field *f = list_params; f->name != NULL; f++)
 			json_array_append_new(params, param(f->name, "query", schema_of(f, true), false));
+	if (rt->flags & R_IDEMPOTENT) {
+		json_t *key = json_pack("{ss si si ss}", "type", "string", "minLength", 1, "maxLength", 255,
+		    "description", "a repeat with the same key answers the first response");
+		json_array_append_new(params, param("Idempotency-Key", "header", key, false));
+	}
 	json_object_set_new(op, "parameters", params);
 
-	if (rt->body != NULL)
+	if (rt->flags & R_FORM)
+		json_object_set_new(op, "requestBody",
+		    json_pack("{sb s{s{so}}}", "required", 0, "content", "application/x-www-form-urlencoded", "schema",
+		        rt->body ? schema_of(rt->body, true) : json_pack("{ss}", "type", "object")));
+	else if (rt->body != NULL)
 		json_object_set_new(op, "requestBody",
 		    json_pack("{sb s{s{so}}}", "required", 1, "content", "application/json", "schema",
 		        schema_of(rt->body, true)));
+	else if (rt->flags & R_UPLOAD)
+		json_object_set_new(op, "requestBody",
+		    json_pack("{sb s{s{s{ss ss}}}}", "required", 1, "content", "application/octet-stream", "schema",
+		        "type", "string", "format", "binary"));
 
 	json_t *ok = json_pack("{ss}", "description", "success");
 	if (rt->response != NULL) {

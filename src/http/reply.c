@@ -45,6 +45,12 @@ const char *req_header(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+const char *req_upload(struct req *r, size_t *n)
+{
+	*n = r->upload_len;
+	return r->upload ? r->upload : "";
+}
+
 int64_t req_limit(struct req *r) { return req_query_int(r, "limit", config_get(CFG_PAGE_DEFAULT)); }
 
 int64_t req_cursor(struct req *r)

@@ -322,7 +322,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			reply_problem(r, P_METHOD, "this method is not allowed");
 			return respond(r);
 		}
-		if (cl != NULL && (!parse_i64z(cl, 0, INT64_MAX, &len) || len > config_get(CFG_BODY_MAX))) {
+		r->body_max = route_body_max(r);
+		if (cl != NULL && (!parse_i64z(cl, 0, INT64_MAX, &len) || len > r->body_max)) {
 			reply_problem(r, P_TOO_LARGE, "the request body is larger than the server accepts");
 			return respond(r);
 		}
@@ -335,7 +336,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		if (r->too_large)
 			return MHD_YES;
-		if (r->upload_len + n > (size_t)config_get(CFG_BODY_MAX)) {
+		if (r->upload_len + n > (size_t)r->body_max) {
 			r->too_large = true; /* a chunked body that grew past the limit */
 			return MHD_YES;
 		}

@@ -128,6 +128,12 @@ bool validate_value(struct req *r, const struct field *f, json_t *v, const char 
 			return false;
 		}
 		return true;
+	case T_NUMBER:
+		if (!json_is_number(v)) {
+			req_invalid(r, name, "must be a number");
+			return false;
+		}
+		return true;
 	case T_ARRAY: {
 		if (!json_is_array(v)) {
 			req_invalid(r, name, "must be an array");

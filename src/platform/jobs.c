@@ -15,7 +15,17 @@
 struct job {
 	int64_t id;
 	struct db *db;
+	char *input; /* the uploaded file, or NULL */
+	size_t input_len;
+	json_t *summary;
+	char error[256];
 };
+
+/* The running job's progress lives in memory: the job's own writes may sit in
+ * an open transaction that no poller can see. One runner, so one job at a time. */
+static struct {
+	_Atomic int64_t id, done, total;
+} running;
 
 static void run_queued(struct db *db);
 static struct ticker runner = TICKER_INIT("job runner", run_queued);
@@ -30,10 +40,26 @@ static const struct job_kind *kind_find(const char *name)
 	return NULL;
 }
 
+const char *job_input(struct job *job, size_t *n)
+{
+	*n = job->input_len;
+	return job->input ? job->input : "";
+}
+
 void job_progress(struct job *job, int64_t done, int64_t total)
 {
-	db_run(job->db, "UPDATE jobs SET progress = ?, total = ? WHERE id = ?", "iii", done, total, job->id);
+	(void)job;
+	running.total = total;
+	running.done = done;
 }
+
+void job_summary(struct job *job, json_t *summary)
+{
+	json_decref(job->summary);
+	job->summary = summary;
+}
+
+void job_fail(struct job *job, const char *why) { snprintf(job->error, sizeof(job->error), "%s", why); }
 
 void job_result(struct job *job, const char *type, const char *filename, const void *data, size_t n)
 {
@@ -45,24 +71,45 @@ void job_result(struct job *job, const char *type, const char *filename, const v
 static bool run_one(struct db *db)
 {
 	struct db_stmt *st =
-	    db_stmt(db, "SELECT id, kind, params FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1", NULL);
+	    db_stmt(db, "SELECT id, kind, params, input FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1", NULL);
 	if (st == NULL || db_step(st) != DB_ROW) {
 		if (st)
 			db_reset(st);
 		return false;
 	}
-	struct job job = {db_int(st, 0), db};
+	struct job job = {.id = db_int(st, 0), .db = db};
 	char kind[64];
 	snprintf(kind, sizeof(kind), "%s", db_text(st, 1));
 	json_t *params = json_loads(db_text(st, 2), 0, NULL);
+	size_t n;
+	const void *input = db_blob(st, 3, &n);
+	if (input != NULL) {
+		if ((job.input = malloc(n + 1)) == NULL)
+			fatal("out of memory");
+		memcpy(job.input, input, n);
+		job.input[n] = '\0';
+		job.input_len = n;
+	}
 	db_reset(st);
 	db_run(db, "UPDATE jobs SET state = 'running' WHERE id = ?", "i", job.id);
+	running.done = running.total = 0;
+	running.id = job.id;
 	const struct job_kind *k = kind_find(kind);
 	bool ok = k != NULL && params != NULL && k->run(&job, db, params);
 	db_rollback(db);
 	json_decref(params);
-	db_run(db, "UPDATE jobs SET state = ?, finished_at = ?, error = ? WHERE id = ?", "titi", ok ? "done" : "failed",
-	    clock_now(), ok ? NULL : "the job could not be completed", job.id);
+	free(job.input);
+	char *summary = job.summary ? json_dumps(job.summary, JSON_COMPACT) : NULL;
+	json_decref(job.summary);
+	const char *error = ok ? NULL : job.error[0] ? job.error : "the job could not be completed";
+	/* The uploaded file holds personal data: it goes once the job has ended. */
+	db_run(db,
+	    "UPDATE jobs SET state = ?, finished_at = ?, error = ?, progress = ?, total = ?, summary = ?, input = NULL"
+	    " WHERE id = ?",
+	    "titiiti", ok ? "done" : "failed", clock_now(), error, (int64_t)running.done, (int64_t)running.total,
+	    summary, job.id);
+	free(summary);
+	running.id = 0;
 	log_info("job %lld (%s) %s", (long long)job.id, kind, ok ? "done" : "failed");
 	return true;
 }
@@ -86,13 +133,20 @@ static json_t *job_json(struct db_stmt *st)
 	int64_t id = db_int(st, 0);
 	const char *state = db_text(st, 2);
 	bool has_file = strcmp(state, "done") == 0 && !db_null(st, 6);
-	return json_pack("{sI ss ss sI sI so so}", "id", (json_int_t)id, "kind", db_text(st, 1), "state", state,
-	    "progress", (json_int_t)db_int(st, 3), "total", (json_int_t)db_int(st, 4), "error",
+	int64_t done = db_int(st, 3), total = db_int(st, 4);
+	if (strcmp(state, "running") == 0 && running.id == id) {
+		total = running.total;
+		done = running.done;
+	}
+	json_t *summary = db_null(st, 7) ? NULL : json_loads(db_text(st, 7), 0, NULL);
+	return json_pack("{sI ss ss sI sI so so so}", "id", (json_int_t)id, "kind", db_text(st, 1), "state", state,
+	    "progress", (json_int_t)done, "total", (json_int_t)total, "error",
 	    db_null(st, 5) ? json_null() : json_string(db_text(st, 5)), "download",
-	    has_file ? json_sprintf("/api/v1/jobs/%lld/result", (long long)id) : json_null());
+	    has_file ? json_sprintf("/api/v1/jobs/%lld/result", (long long)id) : json_null(), "summary",
+	    summary ? summary : json_null());
 }
 
-#define JOB_COLUMNS "id, kind, state, progress, total, error, result_type"
+#define JOB_COLUMNS "id, kind, state, progress, total, error, result_type, summary"
 
 void reply_job(struct req *r, const char *kind, json_t *params)
 {
@@ -100,9 +154,11 @@ void reply_job(struct req *r, const char *kind, json_t *params)
 		BUG("unknown job kind");
 	char *text = json_dumps(params, JSON_COMPACT);
 	json_decref(params);
-	int rc =
-	    db_run(r->db, "INSERT INTO jobs (kind, user_id, params, state, created_at) VALUES (?, ?, ?, 'queued', ?)",
-	        "titi", kind, r->user->id, text, clock_now());
+	size_t n = 0;
+	const char *input = r->route->flags & R_UPLOAD ? req_upload(r, &n) : NULL;
+	int rc = db_run(r->db,
+	    "INSERT INTO jobs (kind, user_id, params, input, state, created_at) VALUES (?, ?, ?, ?, 'queued', ?)",
+	    "titbi", kind, r->user->id, text, input, n, clock_now());
 	free(text);
 	if (rc != DB_DONE) {
 		reply_db_error(r, rc);
@@ -165,6 +221,7 @@ static const struct field job_fields[] = {
     {"total", T_INT, F_REQUIRED},
     {"error", T_STRING, F_REQUIRED | F_NULLABLE},
     {"download", T_STRING, F_REQUIRED | F_NULLABLE, .desc = "where to fetch the result once done"},
+    {"summary", T_OBJECT, F_REQUIRED | F_NULLABLE, .desc = "what the job did, by kind (an import: rows, created...)"},
     {NULL},
 };
 const struct field job_schema = {NULL, T_OBJECT, 0, .fields = job_fields};
@@ -196,6 +253,8 @@ static const struct migration migrations[] = {
         " created_at INTEGER NOT NULL,"
         " finished_at INTEGER);"
         "CREATE INDEX jobs_state ON jobs (state, id);"},
+    {2, "ALTER TABLE jobs ADD COLUMN input BLOB;" /* an uploaded file, until the job ends */
+        "ALTER TABLE jobs ADD COLUMN summary TEXT;"},
     {0},
 };
 

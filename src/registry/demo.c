@@ -6,6 +6,7 @@
 #include "demo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,6 +15,7 @@
 #include "../core/seal.h"
 #include "../platform/area_tree.h"
 #include "idnumber.h"
+#include "import.h"
 #include "registry.h"
 #include "../core/banned.h"
 
@@ -105,76 +107,174 @@ static int make_household(struct person *p)
 	return n;
 }
 
-/* Building areas under community: grids, estates and buildings with codes that extend their parent's. */
-static int add_area(struct db *db, const char *code, const char *parent, const char *kind, const char *name)
-{
-	int rc = db_run(db,
-	    "INSERT INTO areas (code, parent_code, kind, name, short_name) VALUES (?, ?, ?, ?, ?)"
-	    " ON CONFLICT (code) DO NOTHING",
-	    "ttttt", code, parent, kind, name, name);
-	return rc == DB_DONE ? DB_OK : rc;
-}
-
 static const char *const estate_names[] = {"和平", "钢花", "青宜", "建设", "红卫", "友谊", "工人", "幸福", "新村",
     "绿景", "江景", "翠园", "康居", "馨苑", "怡景", "丰泽", "安居", "吉祥", "祥和", "春晖"};
 
-/* Store one person; *id gets the resident's id. */
-static int add_resident(struct db *db, struct arena *a, int64_t household, const char *area, const struct person *x,
-    int64_t now, int year_now, int *seq, int64_t *id_out)
-{
-	char id[19], birth[11], phone[12];
-	int by = year_now - x->age, bm = 1 + below(12), bd = 1 + below(28);
-	const char *home = home_areas[below((int)(sizeof(home_areas) / sizeof(*home_areas)))];
-	int s = (*seq = (*seq + 7) % 1000);
-	if ((s % 2 == 1) != x->male)
-		s = (s + 1) % 1000;
-	snprintf(id, sizeof(id), "%s%04d%02d%02d%03d", home, by, bm, bd, s);
-	id[17] = id_check_char(id);
-	id[18] = '\0';
-	snprintf(birth, sizeof(birth), "%04d-%02d-%02d", by, bm, bd);
-	bool has_phone = x->age >= 14 && chance(0.85);
-	if (has_phone) {
-		snprintf(phone, sizeof(phone), "1%d%09d", 3 + below(7), below(1000000000));
-	}
-	struct resident_row row = {household, area, x->name, x->male ? "male" : "female", birth, "id_card", id,
-	    has_phone ? phone : NULL, x->relation, ""};
-	return resident_insert(db, a, &row, now, id_out);
-}
-
-static int tag(struct db *db, int64_t resident, const char *t)
-{
-	return db_run(db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING", "it",
-	           resident, t) == DB_DONE
-	           ? DB_OK
-	           : DB_ERROR;
-}
-
 /* Tags by realistic shares, from the household's make-up. */
-static int add_tags(struct db *db, int64_t first_id, const struct person *p, int n)
+static int add_tags(struct load *l, const int64_t *ids, const struct person *p, int n)
 {
 	int rc = DB_OK;
 	bool all_old = true;
 	for (int i = 0; i < n; i++)
 		all_old = all_old && p[i].age >= 60;
 	for (int i = 0; i < n && rc == DB_OK; i++) {
-		int64_t id = first_id + i;
 		const struct person *x = &p[i];
 		if (n == 1 && x->age >= 65)
-			rc = tag(db, id, "living_alone");
+			rc = load_tag(l, ids[i], "living_alone");
 		else if (n == 2 && all_old)
-			rc = tag(db, id, "empty_nest");
+			rc = load_tag(l, ids[i], "empty_nest");
 		if (rc == DB_OK && chance(x->age >= 60 ? 0.09 : 0.03))
-			rc = tag(db, id, "disabled");
+			rc = load_tag(l, ids[i], "disabled");
 		if (rc == DB_OK && chance(0.02))
-			rc = tag(db, id, "minimum_income");
+			rc = load_tag(l, ids[i], "minimum_income");
 		if (rc == DB_OK && chance(0.003))
-			rc = tag(db, id, "extreme_hardship");
+			rc = load_tag(l, ids[i], "extreme_hardship");
 		if (rc == DB_OK && x->age >= 18 && chance(0.09))
-			rc = tag(db, id, "party_member");
+			rc = load_tag(l, ids[i], "party_member");
 		if (rc == DB_OK && x->male && x->age >= 20 && chance(0.04))
-			rc = tag(db, id, "veteran");
+			rc = load_tag(l, ids[i], "veteran");
 		if (rc == DB_OK && chance(0.01))
-			rc = tag(db, id, "key_care");
+			rc = load_tag(l, ids[i], "key_care");
+	}
+	return rc;
+}
+
+/* The district being built: the load, the clock, the ID numbers drawn so far. */
+struct build {
+	struct db *db;
+	struct load *load;
+	struct arena *a;
+	int64_t now;
+	int year_now, seq;
+	int64_t made;
+	uint64_t *ids; /* the first 17 digits of each ID number, an open-addressing set (0: empty) */
+	size_t nids, ids_cap;
+};
+
+/* Whether the 17 digits were drawn before; if not, they are now. */
+static bool drawn_before(struct build *b, uint64_t digits)
+{
+	if (2 * (b->nids + 1) > b->ids_cap) {
+		size_t cap = b->ids_cap ? b->ids_cap * 2 : 1 << 16;
+		uint64_t *set = calloc(cap, sizeof(*set));
+		if (set == NULL)
+			fatal("out of memory");
+		for (size_t i = 0; i < b->ids_cap; i++)
+			for (size_t j = b->ids[i] % cap; b->ids[i] != 0; j = (j + 1) % cap)
+				if (set[j] == 0) {
+					set[j] = b->ids[i];
+					break;
+				}
+		free(b->ids);
+		b->ids = set;
+		b->ids_cap = cap;
+	}
+	size_t j = digits % b->ids_cap;
+	for (; b->ids[j] != 0; j = (j + 1) % b->ids_cap)
+		if (b->ids[j] == digits)
+			return true;
+	b->ids[j] = digits;
+	b->nids++;
+	return false;
+}
+
+/* Store one person; *id gets the resident's id. The sequence number is moved on
+ * (keeping its parity, which is the sex) until the ID number is one not drawn yet;
+ * DB_CONSTRAINT if all 500 were. */
+static int add_resident(struct build *b, int64_t household, const char *area, const struct person *x, int64_t *id_out)
+{
+	char id[19], birth[11], phone[12];
+	int by = b->year_now - x->age, bm = 1 + below(12), bd = 1 + below(28);
+	const char *home = home_areas[below((int)(sizeof(home_areas) / sizeof(*home_areas)))];
+	int s = (b->seq = (b->seq + 7) % 1000);
+	if ((s % 2 == 1) != x->male)
+		s = (s + 1) % 1000;
+	for (int tries = 0;; tries++, s = (s + 2) % 1000) {
+		if (tries == 500)
+			return DB_CONSTRAINT;
+		snprintf(id, sizeof(id), "%s%04d%02d%02d%03d", home, by, bm, bd, s);
+		uint64_t digits = 0;
+		for (int i = 0; i < 17; i++)
+			digits = digits * 10 + (uint64_t)(id[i] - '0');
+		if (!drawn_before(b, digits))
+			break;
+	}
+	id[17] = id_check_char(id);
+	id[18] = '\0';
+	snprintf(birth, sizeof(birth), "%04d-%02d-%02d", by, bm, bd);
+	bool has_phone = x->age >= 14 && chance(0.85);
+	if (has_phone)
+		snprintf(phone, sizeof(phone), "1%d%09d", 3 + below(7), below(1000000000));
+	struct resident_row row = {household, area, x->name, x->male ? "male" : "female", birth, "id_card", id,
+	    has_phone ? phone : NULL, x->relation, ""};
+	return resident_insert(b->db, b->a, &row, b->now, id_out);
+}
+
+/* One household at room of unit in building, with its people and their tags. */
+static int add_household(struct build *b, const char *building, int unit, int room)
+{
+	char unit_s[8], room_s[8];
+	snprintf(unit_s, sizeof(unit_s), "%d", unit);
+	snprintf(room_s, sizeof(room_s), "%d", room);
+	int64_t hh;
+	int rc = load_household(b->load, building, unit_s, room_s, &hh);
+	struct person people[8];
+	int64_t ids[8];
+	int n = make_household(people), stored = 0;
+	for (int i = 0; i < n && rc == DB_OK; i++, arena_reset(b->a)) {
+		rc = add_resident(b, hh, building, &people[i], &ids[stored]);
+		if (rc == DB_CONSTRAINT) {
+			rc = DB_OK; /* no ID number left for that birthday: one person fewer */
+			continue;
+		}
+		people[stored++] = people[i];
+	}
+	if (rc == DB_OK)
+		rc = add_tags(b->load, ids, people, stored);
+	b->made += stored;
+	return rc;
+}
+
+/* A building of 6 to 18 floors with 1 to 4 entrances and two households a floor, until target. */
+static int add_building(struct build *b, const char *estate, int number, int64_t target)
+{
+	char name[16];
+	snprintf(name, sizeof(name), "%d栋", number);
+	const char *building;
+	int rc = load_area(b->load, estate, "building", name, &building);
+	int units = 1 + below(4), floors = 6 + below(13);
+	for (int u = 1; u <= units && rc == DB_OK && b->made < target; u++)
+		for (int f = 1; f <= floors && rc == DB_OK && b->made < target; f++)
+			for (int r = 1; r <= 2 && rc == DB_OK && b->made < target; r++)
+				rc = add_household(b, building, u, f * 100 + r);
+	return rc;
+}
+
+/* A community's grids (two to four), each with estates of four to twelve buildings, until target. */
+static int add_community(struct build *b, const char *community, int64_t target)
+{
+	int rc = DB_OK, grids = 2 + below(3);
+	for (int g = 0; g < grids && rc == DB_OK && b->made < target; g++) {
+		char name[64];
+		snprintf(name, sizeof(name), "第%d网格", g + 1);
+		const char *grid;
+		rc = load_area(b->load, community, "grid", name, &grid);
+		int64_t grid_target = b->made + (target - b->made) / (grids - g);
+		int first = below(20);
+		for (int e = 0; e < 999 && rc == DB_OK && b->made < grid_target; e++) {
+			/* Estate names are unique within a grid: a name comes back as its second phase. */
+			if (e < 20)
+				snprintf(
+				    name, sizeof(name), "%s%s小区", estate_names[(first + e) % 20], e % 2 ? "苑" : "");
+			else
+				snprintf(name, sizeof(name), "%s%s小区%d期", estate_names[(first + e) % 20],
+				    e % 2 ? "苑" : "", e / 20 + 1);
+			const char *estate;
+			rc = load_area(b->load, grid, "estate", name, &estate);
+			int buildings = 4 + below(9);
+			for (int k = 1; k <= buildings && rc == DB_OK && b->made < grid_target; k++)
+				rc = add_building(b, estate, k, grid_target);
+		}
 	}
 	return rc;
 }
@@ -182,11 +282,11 @@ static int add_tags(struct db *db, int64_t first_id, const struct person *p, int
 int demo_registry(struct db *db, int64_t residents, uint64_t seed, int64_t *made)
 {
 	rng_state = seed * 0x2545f4914f6cdd1dULL + 1;
-	int64_t now = clock_now();
-	time_t t = (time_t)now;
+	struct build b = {.db = db, .now = clock_now(), .seq = (int)(seed % 1000)};
+	time_t t = (time_t)b.now;
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	int year_now = tm.tm_year + 1900;
+	b.year_now = tm.tm_year + 1900;
 
 	/* The communities (and villages) of the district, in code order. */
 	struct db_stmt *st =
@@ -200,86 +300,30 @@ int demo_registry(struct db *db, int64_t residents, uint64_t seed, int64_t *made
 	if (ncom == 0)
 		return DB_ERROR;
 
-	int64_t per_community = residents / ncom + 1, total = 0;
-	int seq = (int)(seed % 1000);
-	struct person people[8];
-	for (int c = 0; c < ncom && total < residents; c++) {
-		struct arena *a = arena_new();
-		int rc = db_begin(db);
-		int64_t target = total + per_community < residents ? per_community : residents - total;
-		int64_t made_here = 0;
-		/* Two to four grids, each with estates of six-storey-to-high-rise buildings. */
-		int grids = 2 + below(3);
-		for (int g = 0; g < grids && rc == DB_OK && made_here < target; g++) {
-			char grid[40], gname[32];
-			snprintf(grid, sizeof(grid), "%s%03d", codes[c], g + 1);
-			snprintf(gname, sizeof(gname), "第%d网格", g + 1);
-			rc = add_area(db, grid, codes[c], "grid", gname);
-			int64_t grid_target = (target - made_here) / (grids - g);
-			int64_t grid_made = 0;
-			for (int e = 0; e < 999 && rc == DB_OK && grid_made < grid_target; e++) {
-				char estate[48], ename[64];
-				snprintf(estate, sizeof(estate), "%s%03d", grid, e + 1);
-				snprintf(ename, sizeof(ename), "%s%s小区", estate_names[below(20)], e % 2 ? "苑" : "");
-				rc = add_area(db, estate, grid, "estate", ename);
-				int buildings = 4 + below(9);
-				for (int b = 0; b < buildings && rc == DB_OK && grid_made < grid_target; b++) {
-					char building[56], bname[16];
-					snprintf(building, sizeof(building), "%s%03d", estate, b + 1);
-					snprintf(bname, sizeof(bname), "%d栋", b + 1);
-					rc = add_area(db, building, estate, "building", bname);
-					int units = 1 + below(4), floors = 6 + below(13);
-					for (int u = 1; u <= units && rc == DB_OK && grid_made < grid_target; u++) {
-						for (int f = 1; f <= floors && rc == DB_OK && grid_made < grid_target;
-						     f++) {
-							for (int room = 1;
-							     room <= 2 && rc == DB_OK && grid_made < grid_target;
-							     room++) {
-								char unit_s[8], room_s[8];
-								snprintf(unit_s, sizeof(unit_s), "%d", u);
-								snprintf(room_s, sizeof(room_s), "%d%02d", f, room);
-								rc =
-								    db_run(db,
-								        "INSERT INTO households (area_code, unit, room, created_at,"
-								        " updated_at) VALUES (?, ?, ?, ?, ?)",
-								        "tttii", building, unit_s, room_s, now,
-								        now) == DB_DONE
-								        ? DB_OK
-								        : DB_ERROR;
-								int64_t hh = db_last_id(db);
-								int n = make_household(people);
-								int64_t first = 0, rid = 0;
-								int stored = 0;
-								for (int i = 0; i < n && rc == DB_OK; i++) {
-									int r = add_resident(db, a, hh, building,
-									    &people[i], now, year_now, &seq, &rid);
-									if (r == DB_CONSTRAINT)
-										continue;
-									rc = r;
-									if (stored++ == 0)
-										first = rid;
-								}
-								/* Residents of one household get consecutive ids (tags assume so). */
-								if (rc == DB_OK && stored == n)
-									rc = add_tags(db, first, people, n);
-								grid_made += stored;
-							}
-						}
-					}
-				}
-			}
-			made_here += grid_made;
-		}
-		if (rc == DB_OK)
-			rc = db_commit(db);
-		else
-			db_rollback(db);
-		arena_free(a);
-		if (rc != DB_OK)
-			return rc;
-		total += made_here;
+	/* One transaction: the load writes name pieces and indexes once, at its end. */
+	int rc = db_begin(db);
+	if (rc != DB_OK)
+		return rc;
+	b.load = load_begin(db, b.now);
+	b.a = arena_new();
+	int64_t per_community = residents / ncom + 1;
+	for (int c = 0; c < ncom && rc == DB_OK && b.made < residents; c++) {
+		int64_t target = b.made + per_community < residents ? b.made + per_community : residents;
+		rc = add_community(&b, codes[c], target);
+	}
+	arena_free(b.a);
+	free(b.ids);
+	if (rc == DB_OK)
+		rc = load_finish(b.load);
+	else
+		load_abandon(b.load);
+	if (rc == DB_OK)
+		rc = db_commit(db);
+	if (rc != DB_OK) {
+		db_rollback(db);
+		return rc;
 	}
 	areas_changed();
-	*made = total;
+	*made = b.made;
 	return DB_OK;
 }

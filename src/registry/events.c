@@ -37,9 +37,22 @@ int life_event_record(struct db *db, int64_t resident, const char *kind, const c
 	return rc == DB_DONE ? DB_OK : rc;
 }
 
+int life_event_propose(struct db *db, int64_t resident, const char *kind, const char *date, const char *reason,
+    int64_t user_id, int64_t now, int64_t *id)
+{
+	int rc = db_run(db,
+	    "INSERT INTO life_events (resident_id, kind, date, reason, status, proposed_by, created_at)"
+	    " VALUES (?, ?, ?, ?, 'proposed', ?, ?)",
+	    "itttii", resident, kind, date, reason, user_id, now);
+	if (rc != DB_DONE)
+		return rc;
+	*id = db_last_id(db);
+	return DB_OK;
+}
+
 #define EVENT_COLUMNS                                                                                               \
 	"e.id, e.resident_id, e.kind, e.date, e.reason, e.details, e.status, p.username, d.username, e.created_at," \
-	" e.decided_at"
+	" e.decided_at, r.name"
 #define EVENT_FROM                                                                                               \
 	" FROM life_events e JOIN residents r ON r.id = e.resident_id LEFT JOIN users p ON p.id = e.proposed_by" \
 	" LEFT JOIN users d ON d.id = e.decided_by"
@@ -50,6 +63,7 @@ static json_t *event_json(struct db_stmt *st)
 	json_t *e = json_pack("{sI sI ss ss ss ss ss}", "id", (json_int_t)db_int(st, 0), "resident_id",
 	    (json_int_t)db_int(st, 1), "kind", db_text(st, 2), "date", db_text(st, 3), "reason", db_text(st, 4),
 	    "status", db_text(st, 6), "created_at", clock_format(db_int(st, 9), created, sizeof(created)));
+	json_object_set_new(e, "resident_name", json_string(db_text(st, 11)));
 	json_object_set_new(e, "details", db_null(st, 5) ? json_null() : json_string(db_text(st, 5)));
 	json_object_set_new(e, "proposed_by", db_null(st, 7) ? json_null() : json_string(db_text(st, 7)));
 	json_object_set_new(e, "decided_by", db_null(st, 8) ? json_null() : json_string(db_text(st, 8)));
@@ -93,6 +107,43 @@ static void list_events(struct req *r)
 	reply_list(r, items, count > limit ? last : 0);
 }
 
+/* Events across the caller's areas, newest first: the queue of proposed ones
+ * waiting for a decision (status=proposed), or all of them. */
+static void list_all_events(struct req *r)
+{
+	struct arena *a = req_arena(r);
+	int n;
+	const char **codes = user_scope(a, req_user(r), "residents.read", &n);
+	const char *area = req_area(r), *status = req_query(r, "status");
+	int64_t limit = req_limit(r), cursor = req_cursor(r);
+	struct db_stmt *st = db_prepare(req_db(r),
+	    arena_printf(a,
+	        "SELECT " EVENT_COLUMNS EVENT_FROM " WHERE (? = 0 OR e.id < ?) AND (? IS NULL OR e.status = ?) AND %s"
+	        " AND r.area_code >= ? AND r.area_code < ? ORDER BY e.id DESC LIMIT ?",
+	        scope_sql(a, "r.area_code", codes, n)));
+	if (st == NULL) {
+		reply_problem(r, P_INTERNAL, NULL);
+		return;
+	}
+	int i = 1;
+	db_bind_int(st, i++, cursor);
+	db_bind_int(st, i++, cursor);
+	db_bind_text(st, i++, status);
+	db_bind_text(st, i++, status);
+	i = scope_bind(st, i, a, codes, n);
+	const char *range[1] = {area ? area : ""};
+	i = scope_bind(st, i, a, range, 1);
+	db_bind_int(st, i, limit + 1);
+	json_t *items = json_array();
+	int64_t count = 0, last = 0;
+	while (db_step(st) == DB_ROW && count++ < limit) {
+		last = db_int(st, 0);
+		json_array_append_new(items, event_json(st));
+	}
+	db_reset(st);
+	reply_list(r, items, count > limit ? last : 0);
+}
+
 static json_t *event_by_id(struct req *r, int64_t id)
 {
 	struct db_stmt *st = db_stmt(req_db(r), "SELECT " EVENT_COLUMNS EVENT_FROM " WHERE e.id = ?", "i", id);
@@ -116,16 +167,11 @@ static void propose_event(struct req *r)
 		return;
 	}
 	struct db *db = req_db(r);
+	int64_t id = 0;
 	int rc = db_begin(db);
 	if (rc == DB_OK)
-		rc = db_run(db,
-		         "INSERT INTO life_events (resident_id, kind, date, reason, status, proposed_by, created_at)"
-		         " VALUES (?, ?, ?, ?, 'proposed', ?, ?)",
-		         "itttii", resident, body_str(r, "kind"), date, body_str(r, "reason"), req_user(r)->id,
-		         clock_now()) == DB_DONE
-		         ? DB_OK
-		         : DB_ERROR;
-	int64_t id = db_last_id(db);
+		rc = life_event_propose(
+		    db, resident, body_str(r, "kind"), date, body_str(r, "reason"), req_user(r)->id, clock_now(), &id);
 	if (rc == DB_OK)
 		rc = audit_request_rc(r, "life_event.propose",
 		    arena_printf(req_arena(r), "resident:%lld", (long long)resident), body_str(r, "kind"));
@@ -193,6 +239,7 @@ static void reject_event(struct req *r) { decide(r, false); }
 static const struct field event_fields[] = {
     {"id", T_INT, F_REQUIRED},
     {"resident_id", T_INT, F_REQUIRED},
+    {"resident_name", T_STRING, F_REQUIRED},
     {"kind", T_ENUM, F_REQUIRED, .values = kinds},
     {"date", T_STRING, F_REQUIRED},
     {"reason", T_STRING, F_REQUIRED},
@@ -218,7 +265,14 @@ static const struct field decide_fields[] = {
 };
 static const struct field decide_body = {NULL, T_OBJECT, 0, .fields = decide_fields};
 
+static const struct field queue_query[] = {
+    {"status", T_ENUM, 0, .values = states, .desc = "proposed: the events waiting for a decision"},
+    {NULL},
+};
+
 static const struct route routes[] = {
+    {M_GET, "/api/v1/life-events", "residents.read", R_LIST, queue_query, NULL, 200, &event_schema, list_all_events,
+        "Life events across the caller's areas, newest first"},
     {M_GET, "/api/v1/residents/{id}/events", "residents.read", R_LIST, NULL, NULL, 200, &event_schema, list_events,
         "A resident's history of life events, newest first"},
     {M_POST, "/api/v1/residents/{id}/events", "residents.write", 0, NULL, &propose_body, 201, &event_schema,

@@ -1,7 +1,6 @@
 #include "import.h"
 
 #include <csv.h>
-#include <errno.h>
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,472 @@
 #include "idnumber.h"
 #include "registry.h"
 #include "../core/banned.h"
+
+/* --- a string map for the load's look-ups --- */
+
+/* Open addressing; keys are copied into the map's arena. */
+struct slot {
+	const char *key; /* NULL: empty */
+	uint64_t hash;
+	int64_t num;
+	const char *text;
+};
+
+struct map {
+	struct slot *slots;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static void map_grow(struct map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	struct slot *slots = calloc(cap, sizeof(*slots));
+	if (slots == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->slots[i].key == NULL)
+			continue;
+		size_t j = m->slots[i].hash & (cap - 1);
+		while (slots[j].key != NULL)
+			j = (j + 1) & (cap - 1);
+		slots[j] = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+}
+
+/* The entry for key, or the empty slot where it belongs (fill it with map_set). */
+static struct slot *map_get(struct map *m, const char *key)
+{
+	if (2 * (m->n + 1) > m->cap)
+		map_grow(m);
+	uint64_t h = hash_str(key);
+	size_t i = h & (m->cap - 1);
+	while (m->slots[i].key != NULL && (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
+		i = (i + 1) & (m->cap - 1);
+	m->slots[i].hash = h;
+	return &m->slots[i];
+}
+
+static void map_set(struct arena *a, struct map *m, struct slot *s, const char *key, int64_t num, const char *text)
+{
+	if (s->key == NULL)
+		m->n++;
+	s->key = arena_strdup(a, key);
+	s->num = num;
+	s->text = text;
+}
+
+static void map_clear(struct map *m)
+{
+	if (m->cap)
+		memset(m->slots, 0, m->cap * sizeof(*m->slots));
+	m->n = 0;
+}
+
+/* "a\x1fb\x1fc" in a: a key of several strings (the unit separator is never in valid text here). */
+static const char *key3(struct arena *a, const char *x, const char *y, const char *z)
+{
+	size_t nx = strlen(x), ny = strlen(y), nz = strlen(z);
+	char *k = arena_alloc(a, nx + ny + nz + 3);
+	memcpy(k, x, nx);
+	k[nx] = '\x1f';
+	memcpy(k + nx + 1, y, ny);
+	k[nx + 1 + ny] = '\x1f';
+	memcpy(k + nx + ny + 2, z, nz);
+	return k;
+}
+
+/* --- the bulk load --- */
+
+/* A name piece to write: its bytes big-endian in text (at most two 4-byte
+ * characters, zero-padded, so numeric order is byte order), the area by index. */
+struct gram {
+	uint64_t text;
+	uint32_t area;
+	int64_t resident;
+};
+
+struct load {
+	struct db *db;
+	struct arena *a, *scratch;
+	int64_t now;
+	int64_t last_before; /* the highest resident id before the load: those above are its own */
+	bool no_residents; /* the registry was empty when the load began */
+	bool no_households; /* the table was empty, so a household not remembered does not exist */
+	char *indexes; /* SQL that builds the residents' indexes again, when they were dropped */
+	bool failed; /* they could not be dropped: the load cannot finish */
+	struct map areas; /* parent, kind, name -> code */
+	struct map households; /* area, unit, room -> id */
+	struct map area_index; /* area code -> index in codes */
+	const char **codes;
+	size_t ncodes, codes_cap;
+	uint32_t last_code; /* the index area_index returned last */
+	struct gram *grams;
+	size_t ngrams, grams_cap;
+};
+
+static _Thread_local struct load *active;
+
+struct load *load_begin(struct db *db, int64_t now)
+{
+	if (active != NULL)
+		BUG("a load is running on this thread");
+	struct load *l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		fatal("out of memory");
+	*l = (struct load){.db = db, .a = arena_new(), .scratch = arena_new(), .now = now};
+	struct db_stmt *st = db_stmt(db, "SELECT max(id) FROM residents", NULL);
+	l->last_before = st != NULL && db_step(st) == DB_ROW ? db_int(st, 0) : INT64_MAX;
+	l->no_residents = st != NULL && db_null(st, 0);
+	if (st)
+		db_reset(st);
+	st = db_stmt(db, "SELECT 1 FROM households LIMIT 1", NULL);
+	l->no_households = st != NULL && db_step(st) == DB_DONE;
+	if (st)
+		db_reset(st);
+	/* Into an empty table, the indexes are built once at the end (in this transaction). */
+	if (l->no_residents && (l->indexes = db_indexes_drop(db, "residents")) == NULL)
+		l->failed = true;
+	active = l;
+	return l;
+}
+
+bool load_fresh(const struct load *l) { return l->no_residents; }
+
+static void load_free(struct load *l)
+{
+	if (active == l)
+		active = NULL;
+	free(l->areas.slots);
+	free(l->households.slots);
+	free(l->area_index.slots);
+	free(l->codes);
+	free(l->grams);
+	free(l->indexes);
+	arena_free(l->a);
+	arena_free(l->scratch);
+	free(l);
+}
+
+void load_abandon(struct load *l)
+{
+	if (l != NULL)
+		load_free(l);
+}
+
+size_t load_mark(const struct load *l) { return l->ngrams; }
+
+void load_undo(struct load *l, size_t mark)
+{
+	l->ngrams = mark;
+	/* What was created since is gone; what is remembered from before may be too
+	 * (the caller cannot say), so both maps start again from the database. */
+	map_clear(&l->areas);
+	map_clear(&l->households);
+	l->no_households = false;
+}
+
+/* The next free code below parent: children extend their parent's code by three digits. */
+static int next_child_code(struct load *l, const char *parent, char *out, size_t n)
+{
+	struct db_stmt *st = db_stmt(l->db, "SELECT max(code) FROM areas WHERE parent_code = ?", "t", parent);
+	int64_t next = 1;
+	if (st != NULL && db_step(st) == DB_ROW && !db_null(st, 0)) {
+		const char *last = db_text(st, 0);
+		int64_t v;
+		if (strlen(last) == strlen(parent) + 3 && parse_i64(last + strlen(parent), 3, 0, 999, &v))
+			next = v + 1;
+	}
+	if (st)
+		db_reset(st);
+	if (next > 999)
+		return DB_CONSTRAINT;
+	snprintf(out, n, "%s%03lld", parent, (long long)next);
+	return DB_OK;
+}
+
+int load_area(struct load *l, const char *parent, const char *kind, const char *name, const char **code)
+{
+	const char *key = key3(l->scratch, parent, kind, name);
+	struct slot *s = map_get(&l->areas, key);
+	if (s->key != NULL) {
+		*code = s->text;
+		return DB_OK;
+	}
+	struct db_stmt *st =
+	    db_stmt(l->db, "SELECT code FROM areas WHERE parent_code = ? AND kind = ? AND (name = ? OR short_name = ?)",
+	        "tttt", parent, kind, name, name);
+	const char *found = st != NULL && db_step(st) == DB_ROW ? arena_strdup(l->a, db_text(st, 0)) : NULL;
+	if (st)
+		db_reset(st);
+	int rc = DB_OK;
+	if (found == NULL) {
+		char next[64];
+		rc = next_child_code(l, parent, next, sizeof(next));
+		if (rc == DB_OK)
+			rc = db_run(l->db,
+			    "INSERT INTO areas (code, parent_code, kind, name, short_name) VALUES (?, ?, ?, ?, ?)",
+			    "ttttt", next, parent, kind, name, name);
+		if (rc == DB_DONE) {
+			rc = DB_OK;
+			found = arena_strdup(l->a, next);
+		}
+	}
+	if (rc == DB_OK) {
+		map_set(l->a, &l->areas, s, key, 0, found);
+		*code = found;
+	}
+	arena_reset(l->scratch);
+	return rc;
+}
+
+int load_household(struct load *l, const char *area, const char *unit, const char *room, int64_t *id)
+{
+	const char *key = key3(l->scratch, area, unit, room);
+	struct slot *s = map_get(&l->households, key);
+	int rc = DB_OK;
+	if (s->key != NULL) {
+		*id = s->num;
+		goto out;
+	}
+	*id = 0;
+	if (!l->no_households) {
+		struct db_stmt *st = db_stmt(l->db,
+		    "SELECT id FROM households WHERE area_code = ? AND unit = ? AND room = ?", "ttt", area, unit, room);
+		if (st != NULL && db_step(st) == DB_ROW)
+			*id = db_int(st, 0);
+		if (st)
+			db_reset(st);
+	}
+	if (*id == 0) {
+		rc = db_run(l->db,
+		    "INSERT INTO households (area_code, unit, room, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+		    "tttii", area, unit, room, l->now, l->now);
+		rc = rc == DB_DONE ? DB_OK : rc;
+		*id = db_last_id(l->db);
+	}
+	if (rc == DB_OK)
+		map_set(l->a, &l->households, s, key, *id, NULL);
+out:
+	arena_reset(l->scratch);
+	return rc;
+}
+
+int load_tag(struct load *l, int64_t resident, const char *tag)
+{
+	int rc = db_run(l->db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
+	    "it", resident, tag);
+	return rc == DB_DONE ? DB_OK : rc;
+}
+
+static uint32_t area_index(struct load *l, const char *code)
+{
+	/* The pieces of one name, and the names of one address, come one after another. */
+	if (l->ncodes > 0 && strcmp(l->codes[l->last_code], code) == 0)
+		return l->last_code;
+	struct slot *s = map_get(&l->area_index, code);
+	if (s->key != NULL)
+		return l->last_code = (uint32_t)s->num;
+	if (l->ncodes == l->codes_cap) {
+		l->codes_cap = l->codes_cap ? l->codes_cap * 2 : 256;
+		l->codes = realloc(l->codes, l->codes_cap * sizeof(*l->codes));
+		if (l->codes == NULL)
+			fatal("out of memory");
+	}
+	l->codes[l->ncodes] = arena_strdup(l->a, code);
+	map_set(l->a, &l->area_index, s, code, (int64_t)l->ncodes, l->codes[l->ncodes]);
+	return l->last_code = (uint32_t)l->ncodes++;
+}
+
+static uint64_t gram_text(const char *gram)
+{
+	uint64_t v = 0;
+	size_t n = strlen(gram);
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (i < n ? (unsigned char)gram[i] : 0);
+	return v;
+}
+
+bool load_gram(struct db *db, int64_t resident, const char *gram, const char *area_code, bool add)
+{
+	struct load *l = active;
+	if (l == NULL || l->db != db || strlen(gram) > 8)
+		return false;
+	if (!add && resident <= l->last_before)
+		return false; /* stored before the load: its pieces are in the table */
+	struct gram g = {gram_text(gram), area_index(l, area_code), resident};
+	if (!add) {
+		for (size_t i = 0; i < l->ngrams; i++)
+			if (l->grams[i].resident == g.resident && l->grams[i].text == g.text &&
+			    l->grams[i].area == g.area)
+				l->grams[i].resident = 0;
+		return true;
+	}
+	if (l->ngrams == l->grams_cap) {
+		l->grams_cap = l->grams_cap ? l->grams_cap * 2 : 65536;
+		l->grams = realloc(l->grams, l->grams_cap * sizeof(*l->grams));
+		if (l->grams == NULL)
+			fatal("out of memory");
+	}
+	l->grams[l->ngrams++] = g;
+	return true;
+}
+
+/* 16 bits of a piece's sort key (text, area, resident): digit 0 is the lowest of the
+ * resident, 9 the highest of the text. */
+static unsigned gram_digit(const struct gram *g, int d)
+{
+	if (d < 4)
+		return (unsigned)((uint64_t)g->resident >> (16 * d)) & 0xffff;
+	if (d < 6)
+		return (g->area >> (16 * (d - 4))) & 0xffff;
+	return (unsigned)(g->text >> (16 * (d - 6))) & 0xffff;
+}
+
+/* Sort the pieces by their key: a stable pass per digit from the lowest (radix sort),
+ * skipping digits that are the same in every piece. */
+static void sort_grams(struct load *l)
+{
+	size_t n = l->ngrams;
+	size_t(*count)[65536] = calloc(10, sizeof(*count));
+	struct gram *from = l->grams, *to = malloc((n + 1) * sizeof(*to));
+	if (count == NULL || to == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < n; i++)
+		for (int d = 0; d < 10; d++)
+			count[d][gram_digit(&from[i], d)]++;
+	for (int d = 0; d < 10; d++) {
+		if (n == 0 || count[d][gram_digit(&from[0], d)] == n)
+			continue;
+		size_t at = 0;
+		for (int v = 0; v < 65536; v++) {
+			size_t k = count[d][v];
+			count[d][v] = at;
+			at += k;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[count[d][gram_digit(&from[i], d)]++] = from[i];
+		struct gram *swap = from;
+		from = to;
+		to = swap;
+	}
+	l->grams = from;
+	l->grams_cap = n;
+	free(to);
+	free(count);
+}
+
+static int gram_cmp(const void *x, const void *y)
+{
+	const struct gram *a = x, *b = y;
+	if (a->text != b->text)
+		return a->text < b->text ? -1 : 1;
+	if (a->area != b->area)
+		return a->area < b->area ? -1 : 1;
+	return (a->resident > b->resident) - (a->resident < b->resident);
+}
+
+static int code_cmp(const void *x, const void *y, void *codes)
+{
+	const char **c = codes;
+	return strcmp(c[*(const uint32_t *)x], c[*(const uint32_t *)y]);
+}
+
+/* Replace each piece's area index by the code's rank in byte order (the order of
+ * the table's key), and keep the codes in that order. */
+static void rank_areas(struct load *l)
+{
+	uint32_t *order = malloc((l->ncodes + 1) * sizeof(*order)), *rank = malloc((l->ncodes + 1) * sizeof(*rank));
+	const char **by_rank = malloc((l->ncodes + 1) * sizeof(*by_rank));
+	if (order == NULL || rank == NULL || by_rank == NULL)
+		fatal("out of memory");
+	for (uint32_t i = 0; i < l->ncodes; i++)
+		order[i] = i;
+	qsort_r(order, l->ncodes, sizeof(*order), code_cmp, l->codes);
+	for (uint32_t i = 0; i < l->ncodes; i++) {
+		rank[order[i]] = i;
+		by_rank[i] = l->codes[order[i]];
+	}
+	for (size_t i = 0; i < l->ngrams; i++)
+		l->grams[i].area = rank[l->grams[i].area];
+	free(l->codes);
+	l->codes = by_rank;
+	free(order);
+	free(rank);
+}
+
+#define GRAMS_PER_INSERT 64
+
+/* Bind piece g at parameters first..first+2. */
+static void bind_gram(struct db_stmt *st, int first, const struct load *l, const struct gram *g)
+{
+	char text[9];
+	for (int i = 0; i < 8; i++)
+		text[i] = (char)(g->text >> (56 - 8 * i));
+	text[8] = '\0';
+	db_bind_text(st, first, text);
+	db_bind_text(st, first + 1, l->codes[g->area]);
+	db_bind_int(st, first + 2, g->resident);
+}
+
+/* Drop the pieces taken back and the repeats (a name like 丽丽 has 丽 twice) from sorted grams. */
+static size_t unique_grams(struct gram *g, size_t n)
+{
+	size_t kept = 0;
+	for (size_t k = 0; k < n; k++)
+		if (g[k].resident != 0 && (kept == 0 || gram_cmp(&g[kept - 1], &g[k]) != 0))
+			g[kept++] = g[k];
+	return kept;
+}
+
+/* Write the pieces in key order, many to a statement: appending in order is what B-trees do fastest. */
+static int write_grams(struct load *l)
+{
+	rank_areas(l);
+	sort_grams(l);
+	size_t n = unique_grams(l->grams, l->ngrams), i = 0;
+#define INSERT_GRAM "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
+#define IGNORE " ON CONFLICT DO NOTHING"
+	char many[sizeof(INSERT_GRAM IGNORE) + GRAMS_PER_INSERT * 11];
+	size_t len = (size_t)snprintf(many, sizeof(many), "%s", INSERT_GRAM);
+	for (int k = 1; k < GRAMS_PER_INSERT; k++)
+		len += (size_t)snprintf(many + len, sizeof(many) - len, ", (?, ?, ?)");
+	snprintf(many + len, sizeof(many) - len, "%s", IGNORE);
+	int rc = DB_DONE;
+	while (rc == DB_DONE && i < n) {
+		bool full = n - i >= GRAMS_PER_INSERT;
+		struct db_stmt *st = db_prepare(l->db, full ? many : INSERT_GRAM IGNORE);
+		if (st == NULL)
+			return DB_ERROR;
+		for (int k = 0; k < (full ? GRAMS_PER_INSERT : 1); k++)
+			bind_gram(st, 3 * k + 1, l, &l->grams[i++]);
+		rc = db_step(st);
+		db_reset(st);
+	}
+	return rc == DB_DONE ? DB_OK : rc;
+}
+
+int load_finish(struct load *l)
+{
+	active = NULL;
+	int rc = l->failed ? DB_ERROR : write_grams(l);
+	if (rc == DB_OK && l->indexes != NULL)
+		rc = db_exec(l->db, l->indexes);
+	load_free(l);
+	return rc;
+}
+
+/* --- the file --- */
 
 enum col {
 	C_NAME,
@@ -32,6 +497,7 @@ enum col {
 	C_ROOM,
 	C_RELATION,
 	C_TAGS,
+	C_REGISTERED,
 	C_COUNT
 };
 
@@ -55,10 +521,12 @@ static const struct {
     {C_ROOM, {"房号", "room", "门牌号"}},
     {C_RELATION, {"与户主关系", "relation"}},
     {C_TAGS, {"标签", "tags"}},
+    {C_REGISTERED, {"户籍地址", "registered_address", "户籍所在地"}},
 };
 
 static const char *const col_names[C_COUNT] = {"name", "community", "gender", "birth_date", "document_type",
-    "id_number", "phone", "street", "grid", "estate", "building", "unit", "room", "relation", "tags"};
+    "id_number", "phone", "street", "grid", "estate", "building", "unit", "room", "relation", "tags",
+    "registered_address"};
 
 /* Values by their Chinese or English names. */
 struct alias {
@@ -82,8 +550,7 @@ static const char *alias_of(const struct alias *t, const char *s)
 	return NULL;
 }
 
-/* --- reading the file --- */
-
+/* The file's records, each an array of trimmed fields. */
 struct records {
 	struct arena *a;
 	char ***rows;
@@ -144,7 +611,7 @@ static char *to_utf8(struct arena *a, const char *data, size_t n, size_t *out_n)
 	}
 	if (utf8_valid(data, n)) {
 		*out_n = n;
-		return arena_strndup(a, data, n);
+		return (char *)data;
 	}
 	iconv_t cd = iconv_open("UTF-8", "GB18030");
 	if (cd == (iconv_t)-1)
@@ -161,102 +628,106 @@ static char *to_utf8(struct arena *a, const char *data, size_t n, size_t *out_n)
 	return out;
 }
 
-/* --- areas --- */
-
-/* A community (or village) by code, full name or short name; NULL if none. */
-static const char *community_code(struct db *db, const char *given)
+/* Read the file into recs; false with the reason in res->error. */
+static bool read_records(struct records *recs, const char *data, size_t n, struct import_result *res)
 {
-	if (area_code_valid(given)) {
-		const struct area *x = area_find(db, given);
-		return x && (strcmp(x->kind, "community") == 0 || strcmp(x->kind, "village") == 0) ? x->code : NULL;
+	size_t len;
+	const char *text = to_utf8(recs->a, data, n, &len);
+	if (text == NULL) {
+		snprintf(res->error, sizeof(res->error), "the file is neither UTF-8 nor GB18030 text");
+		return false;
 	}
-	struct db_stmt *st = db_stmt(db,
-	    "SELECT code FROM areas WHERE kind IN ('community', 'village') AND (name = ? OR short_name = ?)"
-	    " ORDER BY code LIMIT 1",
-	    "tt", given, given);
-	static _Thread_local char code[32];
-	bool found = st != NULL && db_step(st) == DB_ROW;
-	if (found)
-		snprintf(code, sizeof(code), "%s", db_text(st, 0));
-	if (st)
-		db_reset(st);
-	return found ? code : NULL;
+	struct csv_parser p;
+	if (csv_init(&p, CSV_APPEND_NULL) != 0)
+		fatal("out of memory");
+	bool ok = csv_parse(&p, text, len, on_field, on_row, recs) == len && csv_fini(&p, on_field, on_row, recs) == 0;
+	if (!ok)
+		snprintf(res->error, sizeof(res->error), "the file is not CSV: %s", csv_strerror(csv_error(&p)));
+	csv_free(&p);
+	if (ok && recs->n == 0) {
+		snprintf(res->error, sizeof(res->error), "the file is empty");
+		ok = false;
+	}
+	return ok;
 }
 
-/* The child of parent called name (of this kind), created if missing; its code in out. */
-static int child_area(struct db *db, const char *parent, const char *kind, const char *name, char *out, size_t n)
+/* A wholly empty line (spreadsheets leave them at the end) is no row. */
+static bool empty_record(const struct records *recs, size_t i)
 {
-	struct db_stmt *st =
-	    db_stmt(db, "SELECT code FROM areas WHERE parent_code = ? AND kind = ? AND (name = ? OR short_name = ?)",
-	        "tttt", parent, kind, name, name);
-	if (st != NULL && db_step(st) == DB_ROW) {
-		snprintf(out, n, "%s", db_text(st, 0));
-		db_reset(st);
-		return DB_OK;
-	}
-	if (st)
-		db_reset(st);
-	/* Children extend the parent's code by three digits. */
-	st = db_stmt(db, "SELECT max(code) FROM areas WHERE parent_code = ?", "t", parent);
-	int64_t next = 1;
-	if (st != NULL && db_step(st) == DB_ROW && !db_null(st, 0)) {
-		const char *last = db_text(st, 0);
-		int64_t v;
-		if (strlen(last) == strlen(parent) + 3 && parse_i64(last + strlen(parent), 3, 0, 999, &v))
-			next = v + 1;
-	}
-	if (st)
-		db_reset(st);
-	if (next > 999)
-		return DB_CONSTRAINT;
-	snprintf(out, n, "%s%03lld", parent, (long long)next);
-	int rc = db_run(db, "INSERT INTO areas (code, parent_code, kind, name, short_name) VALUES (?, ?, ?, ?, ?)",
-	    "ttttt", out, parent, kind, name, name);
-	return rc == DB_DONE ? DB_OK : rc;
-}
-
-static int household(struct db *db, const char *area, const char *unit, const char *room, int64_t now, int64_t *id)
-{
-	struct db_stmt *st = db_stmt(
-	    db, "SELECT id FROM households WHERE area_code = ? AND unit = ? AND room = ?", "ttt", area, unit, room);
-	if (st != NULL && db_step(st) == DB_ROW) {
-		*id = db_int(st, 0);
-		db_reset(st);
-		return DB_OK;
-	}
-	if (st)
-		db_reset(st);
-	int rc =
-	    db_run(db, "INSERT INTO households (area_code, unit, room, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-	        "tttii", area, unit, room, now, now);
-	*id = db_last_id(db);
-	return rc == DB_DONE ? DB_OK : rc;
+	for (size_t k = 0; k < recs->widths[i]; k++)
+		if (recs->rows[i][k][0] != '\0')
+			return false;
+	return true;
 }
 
 /* --- rows --- */
 
+struct tag_name {
+	const char *id, *name_zh, *alias;
+};
+
+/* A row that passed its checks: what to store, and (once resolved) where and whom. */
+struct plan {
+	int64_t rowno;
+	const char *name, *community, *gender, *birth, *doc, *idn, *phone, *relation, *registered;
+	const char *levels[3]; /* grid, estate, building; NULL where absent */
+	const char *unit, *room;
+	const char **tags;
+	int ntags;
+	bool housed, has_index;
+	unsigned char index[BLIND_BYTES];
+	const char *where; /* the area code of the address */
+	int64_t person; /* someone stored before the import, to update; else 0 */
+	const char *old_name, *old_area; /* the person's stored name and area */
+	int64_t same_as; /* an earlier plan whose new person this row updates; else -1 */
+	int64_t id; /* the resident, once stored */
+};
+
 struct ctx {
 	struct db *db;
-	struct arena *a;
+	struct load *load;
+	struct arena *a; /* the import's life */
+	const struct import_options *o;
 	FILE *report;
 	int64_t now;
 	int cols[C_COUNT]; /* column index of each field, -1 if absent */
+	struct map communities; /* as written in the file -> code, or NULL text if none */
+	struct tag_name *tags;
+	size_t ntags;
+	/* For one attempt (see import_all): */
+	struct plan *plans;
+	size_t nplans, plans_cap;
+	/* New people without a document number: name, birth date, area -> their plan. */
+	struct map people;
 	/* Blind indexes of document numbers seen in this file, to refuse repeats. */
 	unsigned char (*seen)[BLIND_BYTES];
 	size_t nseen, seen_cap;
+	int64_t total, checked, done; /* rows in the file; rows checked; rows finished */
+	int64_t ticks, reported; /* calls of progress; the most it reported */
 };
 
 static void reject(struct ctx *c, int64_t row, enum col col, const char *value, const char *reason)
 {
-	if (c->report == NULL)
+	FILE *f = c->report;
+	fprintf(f, "%lld,", (long long)row);
+	csv_fwrite(f, col_names[col], strlen(col_names[col]));
+	fputc(',', f);
+	csv_fwrite(f, value ? value : "", value ? strlen(value) : 0);
+	fputc(',', f);
+	csv_fwrite(f, reason, strlen(reason));
+	fputs("\r\n", f);
+}
+
+/* Progress in rows: half for checking them all, half for storing them (never back,
+ * when a second attempt starts again). */
+static void progress(struct ctx *c, bool now)
+{
+	if (c->o->progress == NULL || (!now && ++c->ticks % 1000 != 0))
 		return;
-	fprintf(c->report, "%lld,", (long long)row);
-	csv_fwrite(c->report, col_names[col], strlen(col_names[col]));
-	fputc(',', c->report);
-	csv_fwrite(c->report, value ? value : "", value ? strlen(value) : 0);
-	fputc(',', c->report);
-	csv_fwrite(c->report, reason, strlen(reason));
-	fputs("\r\n", c->report);
+	int64_t done = (c->checked + c->done) / 2;
+	if (done > c->reported)
+		c->reported = done;
+	c->o->progress(c->o->ctx, c->reported, c->total);
 }
 
 static const char *field(struct ctx *c, char **row, size_t width, enum col col)
@@ -267,15 +738,48 @@ static const char *field(struct ctx *c, char **row, size_t width, enum col col)
 	return row[i];
 }
 
+/* A community (or village) by code, full name or short name; NULL if none. */
+static const char *community_code(struct ctx *c, const char *given)
+{
+	struct slot *s = map_get(&c->communities, given);
+	if (s->key != NULL)
+		return s->text;
+	const char *code = NULL;
+	if (area_code_valid(given)) {
+		const struct area *x = area_find(c->db, given);
+		if (x && (strcmp(x->kind, "community") == 0 || strcmp(x->kind, "village") == 0))
+			code = arena_strdup(c->a, x->code);
+	} else {
+		struct db_stmt *st = db_stmt(c->db,
+		    "SELECT code FROM areas WHERE kind IN ('community', 'village') AND (name = ? OR short_name = ?)"
+		    " ORDER BY code LIMIT 1",
+		    "tt", given, given);
+		if (st != NULL && db_step(st) == DB_ROW)
+			code = arena_strdup(c->a, db_text(st, 0));
+		if (st)
+			db_reset(st);
+	}
+	map_set(c->a, &c->communities, s, given, 0, code);
+	return code;
+}
+
+static bool street_contains(struct ctx *c, const char *street, const char *code)
+{
+	const struct area *com = area_find(c->db, code);
+	const struct area *st = com && com->parent ? area_find(c->db, com->parent) : NULL;
+	return st != NULL &&
+	       (strcmp(st->code, street) == 0 || strcmp(st->name, street) == 0 || strcmp(st->short_name, street) == 0);
+}
+
 /* Whether idx was seen on an earlier row (an open-addressing set; idx is a keyed hash, so well spread). */
 static bool seen_before(struct ctx *c, const unsigned char idx[BLIND_BYTES])
 {
+	static const unsigned char zero[BLIND_BYTES];
 	if (2 * (c->nseen + 1) > c->seen_cap) {
 		size_t cap = c->seen_cap ? c->seen_cap * 2 : 4096;
 		unsigned char(*set)[BLIND_BYTES] = calloc(cap, BLIND_BYTES);
 		if (set == NULL)
 			fatal("out of memory");
-		static const unsigned char zero[BLIND_BYTES];
 		for (size_t i = 0; i < c->seen_cap; i++) {
 			if (memcmp(c->seen[i], zero, BLIND_BYTES) == 0)
 				continue;
@@ -290,7 +794,6 @@ static bool seen_before(struct ctx *c, const unsigned char idx[BLIND_BYTES])
 		c->seen = set;
 		c->seen_cap = cap;
 	}
-	static const unsigned char zero[BLIND_BYTES];
 	uint64_t h;
 	memcpy(&h, idx, sizeof(h));
 	size_t j = h & (c->seen_cap - 1);
@@ -321,6 +824,20 @@ static bool phone_ok(const char *p)
 	return true;
 }
 
+/* YYYY-MM-DD (without snprintf, which is slow enough to matter here). */
+static void format_date(char out[11], int64_t y, int64_t m, int64_t d)
+{
+	int64_t parts[3] = {y, m, d};
+	static const int widths[3] = {4, 2, 2};
+	char *o = out;
+	for (int i = 0; i < 3; i++) {
+		for (int k = widths[i] - 1; k >= 0; k--, parts[i] /= 10)
+			o[k] = (char)('0' + parts[i] % 10);
+		o += widths[i];
+		*o++ = i < 2 ? '-' : '\0';
+	}
+}
+
 /* A date as YYYY-MM-DD from 1950-03-01, 1950/3/1 or 19500301; false if not a past date. */
 static bool parse_date(const char *s, int64_t now, char out[11])
 {
@@ -342,280 +859,597 @@ static bool parse_date(const char *s, int64_t now, char out[11])
 	}
 	if (!date_valid((int)y, (int)m, (int)d))
 		return false;
-	snprintf(out, 11, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
+	format_date(out, y, m, d);
 	int64_t t;
 	return clock_parse(out, &t) && t <= now;
 }
 
-/* Check one row and write it; the number of problems reported (0: imported). */
-static int import_row(struct ctx *c, int64_t rowno, char **row, size_t width, bool *created)
+static void load_tags(struct ctx *c)
 {
-	struct arena *a = c->a;
-	int bad = 0;
-	const char *name = field(c, row, width, C_NAME), *community = field(c, row, width, C_COMMUNITY);
-	const char *gender_s = field(c, row, width, C_GENDER), *birth_s = field(c, row, width, C_BIRTH);
-	const char *doc_s = field(c, row, width, C_DOCTYPE), *idn = field(c, row, width, C_ID);
-	const char *phone = field(c, row, width, C_PHONE), *street = field(c, row, width, C_STREET);
-	const char *rel_s = field(c, row, width, C_RELATION), *tags_s = field(c, row, width, C_TAGS);
-	const char *gender = NULL, *doc = "id_card", *relation = NULL;
-	char birth[11] = "";
-
-	if (name == NULL || utf8_count(name, strlen(name)) > 32) {
-		reject(c, rowno, C_NAME, name, name ? "has more than 32 characters" : "is required");
-		bad++;
-	}
-	const char *code = community ? community_code(c->db, community) : NULL;
-	if (community == NULL) {
-		reject(c, rowno, C_COMMUNITY, NULL, "is required");
-		bad++;
-	} else if (code == NULL) {
-		reject(c, rowno, C_COMMUNITY, community, "is not a community of this district");
-		bad++;
-	} else if (street != NULL) {
-		const struct area *com = area_find(c->db, code);
-		const struct area *st = com && com->parent ? area_find(c->db, com->parent) : NULL;
-		if (st == NULL || (strcmp(st->code, street) != 0 && strcmp(st->name, street) != 0 &&
-		                      strcmp(st->short_name, street) != 0)) {
-			reject(c, rowno, C_STREET, street, "does not contain the community");
-			bad++;
+	struct db_stmt *st = db_stmt(c->db, "SELECT id, name_zh, aliases FROM tags ORDER BY id", NULL);
+	size_t cap = 0;
+	while (st != NULL && db_step(st) == DB_ROW) {
+		if (c->ntags == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct tag_name *more = arena_alloc(c->a, cap * sizeof(*more));
+			if (c->ntags)
+				memcpy(more, c->tags, c->ntags * sizeof(*more));
+			c->tags = more;
 		}
-	}
-	if (code != NULL)
-		code = arena_strdup(a, code);
-	if (gender_s != NULL && (gender = alias_of(genders, gender_s)) == NULL) {
-		reject(c, rowno, C_GENDER, gender_s, "must be 男 or 女 (male or female)");
-		bad++;
-	}
-	if (birth_s != NULL && !parse_date(birth_s, c->now, birth)) {
-		reject(c, rowno, C_BIRTH, birth_s, "must be a past date like 1950-03-01");
-		bad++;
-	}
-	if (doc_s != NULL && (doc = alias_of(doc_types, doc_s)) == NULL) {
-		reject(c, rowno, C_DOCTYPE, doc_s, "is not a known document type");
-		bad++;
-		doc = "id_card";
-	}
-	if (rel_s != NULL && (relation = alias_of(relations, rel_s)) == NULL) {
-		reject(c, rowno, C_RELATION, rel_s, "must be 户主, 配偶, 子女, 父母 or 其他");
-		bad++;
-	}
-	unsigned char idx[BLIND_BYTES];
-	if (idn != NULL) {
-		if (strlen(idn) == 18 && idn[17] == 'x') {
-			char *upper = arena_strdup(a, idn);
-			upper[17] = 'X';
-			idn = upper;
-		}
-		struct id_info info;
-		const char *why = NULL;
-		if (strcmp(doc, "id_card") == 0 || strcmp(doc, "hkmotw_permit") == 0)
-			why = id_validate(idn, strcmp(doc, "id_card") == 0 ? ID_RESIDENT : ID_HKMOTW, c->now, &info);
-		if (why != NULL) {
-			reject(c, rowno, C_ID, idn, why);
-			bad++;
-		} else if (strcmp(doc, "id_card") == 0 || strcmp(doc, "hkmotw_permit") == 0) {
-			char derived[11];
-			snprintf(derived, sizeof(derived), "%04d-%02d-%02d", info.year, info.month, info.day);
-			if (birth[0] != '\0' && strcmp(birth, derived) != 0) {
-				reject(c, rowno, C_BIRTH, birth_s, "differs from the birth date in the ID number");
-				bad++;
-			}
-			if (gender != NULL && strcmp(gender, info.male ? "male" : "female") != 0) {
-				reject(c, rowno, C_GENDER, gender_s, "differs from the sex in the ID number");
-				bad++;
-			}
-			snprintf(birth, sizeof(birth), "%s", derived);
-			gender = info.male ? "male" : "female";
-		}
-		blind_index("id_number", idn, idx);
-		if (why == NULL && bad == 0 && seen_before(c, idx)) {
-			reject(c, rowno, C_ID, idn, "appears on an earlier row of this file");
-			bad++;
-		}
-	}
-	if (phone != NULL && !phone_ok(phone)) {
-		reject(c, rowno, C_PHONE, phone,
-		    "must be a mobile number (11 digits from 13) or a landline like 027-86812345");
-		bad++;
-	}
-	/* Tags: identifiers, Chinese names or aliases, separated by ; 、 or , */
-	const char *tag_ids[20];
-	int ntags = 0;
-	if (tags_s != NULL) {
-		char *list = arena_strdup(a, tags_s);
-		for (char *p = list; *p != '\0';) {
-			char *e = p;
-			while (*e != '\0' && *e != ';' && *e != ',' && strncmp(e, "、", 3) != 0 &&
-			       strncmp(e, "，", 3) != 0 && strncmp(e, "；", 3) != 0)
-				e++;
-			size_t sep = *e == '\0' ? 0 : (*e == ';' || *e == ',') ? 1 : 3;
-			char save = *e;
-			*e = '\0';
-			if (*p != '\0') {
-				struct db_stmt *st = db_stmt(c->db,
-				    "SELECT id FROM tags WHERE id = ? OR name_zh = ? OR (aliases <> '' AND aliases = ?)",
-				    "ttt", p, p, p);
-				if (st != NULL && db_step(st) == DB_ROW && ntags < 20)
-					tag_ids[ntags++] = arena_strdup(a, db_text(st, 0));
-				else {
-					reject(c, rowno, C_TAGS, p, "is not a known tag");
-					bad++;
-				}
-				if (st)
-					db_reset(st);
-			}
-			*e = save;
-			p = e + sep;
-		}
-	}
-	if (bad > 0)
-		return bad;
-
-	/* The address below the community: grid, estate and building are created when missing. */
-	char where[64];
-	snprintf(where, sizeof(where), "%s", code);
-	static const enum col levels[] = {C_GRID, C_ESTATE, C_BUILDING};
-	static const char *const kinds[] = {"grid", "estate", "building"};
-	int rc = DB_OK;
-	for (int i = 0; i < 3 && rc == DB_OK; i++) {
-		const char *v = field(c, row, width, levels[i]);
-		char next[64];
-		if (v != NULL && (rc = child_area(c->db, where, kinds[i], v, next, sizeof(next))) == DB_OK)
-			snprintf(where, sizeof(where), "%s", next);
-	}
-	const char *unit = field(c, row, width, C_UNIT), *room = field(c, row, width, C_ROOM);
-	int64_t hh = 0;
-	bool housed = unit != NULL || room != NULL || field(c, row, width, C_BUILDING) != NULL;
-	if (rc == DB_OK && housed)
-		rc = household(c->db, where, unit ? unit : "", room ? room : "", c->now, &hh);
-
-	/* The same person again: by document number, or by name, birth date and address. */
-	int64_t existing = 0;
-	char old_name[128] = "", old_area[64] = "";
-	struct db_stmt *st =
-	    idn != NULL
-	        ? db_stmt(c->db, "SELECT id, name, area_code FROM residents WHERE id_index = ?", "b", idx, sizeof(idx))
-	        : db_stmt(c->db,
-	              "SELECT id, name, area_code FROM residents WHERE name = ? AND birth_date = ? AND area_code = ?"
-	              " AND id_index IS NULL",
-	              "ttt", name, birth[0] ? birth : "", where);
-	if (rc == DB_OK && st != NULL && db_step(st) == DB_ROW) {
-		existing = db_int(st, 0);
-		snprintf(old_name, sizeof(old_name), "%s", db_text(st, 1));
-		snprintf(old_area, sizeof(old_area), "%s", db_text(st, 2));
+		c->tags[c->ntags++] = (struct tag_name){arena_strdup(c->a, db_text(st, 0)),
+		    arena_strdup(c->a, db_text(st, 1)), arena_strdup(c->a, db_text(st, 2))};
 	}
 	if (st)
 		db_reset(st);
-	struct resident_row r = {hh, where, name, gender, birth[0] ? birth : NULL, doc, idn, phone, relation, ""};
-	if (rc == DB_OK && existing == 0) {
-		rc = resident_insert(c->db, a, &r, c->now, &existing);
-		*created = true;
-	} else if (rc == DB_OK) {
-		rc = resident_update(c->db, a, existing, &r, old_name, old_area, c->now);
-		if (rc == DB_OK && strcmp(old_area, where) != 0) {
-			/* A changed address is a move, kept in the resident's history. */
-			char today[24];
-			clock_format(c->now, today, sizeof(today));
-			today[10] = '\0';
-			rc = life_event_record(c->db, existing, "move", today, "import",
-			    arena_printf(a, "%s -> %s", old_area, where), 0, c->now);
+}
+
+/* A tag by identifier, Chinese name or alias; NULL if unknown. */
+static const char *tag_id(struct ctx *c, const char *given)
+{
+	for (size_t i = 0; i < c->ntags; i++)
+		if (strcmp(c->tags[i].id, given) == 0 || strcmp(c->tags[i].name_zh, given) == 0 ||
+		    (c->tags[i].alias[0] != '\0' && strcmp(c->tags[i].alias, given) == 0))
+			return c->tags[i].id;
+	return NULL;
+}
+
+/* Tags: identifiers, Chinese names or aliases, separated by ; 、 or , (and the full-width ，；). */
+static int check_tags(struct ctx *c, int64_t rowno, const char *given, struct plan *p)
+{
+	int bad = 0, n = 0;
+	const char *ids[20];
+	char *list = arena_strdup(c->a, given);
+	for (char *s = list; *s != '\0';) {
+		char *e = s;
+		while (*e != '\0' && *e != ';' && *e != ',' && strncmp(e, "、", 3) != 0 && strncmp(e, "，", 3) != 0 &&
+		       strncmp(e, "；", 3) != 0)
+			e++;
+		size_t sep = *e == '\0' ? 0 : (*e == ';' || *e == ',') ? 1 : 3;
+		char save = *e;
+		*e = '\0';
+		const char *id = *s != '\0' ? tag_id(c, s) : NULL;
+		if (*s != '\0' && (id == NULL || n == 20)) {
+			reject(c, rowno, C_TAGS, s,
+			    id == NULL ? "is not a known tag" : "is beyond the 20 tags a row may have");
+			bad++;
+		} else if (id != NULL) {
+			ids[n++] = id;
 		}
-		if (rc == DB_OK)
-			rc = db_run(c->db, "DELETE FROM resident_tags WHERE resident_id = ?", "i", existing) == DB_DONE
-			         ? DB_OK
-			         : DB_ERROR;
-		*created = false;
+		*e = save;
+		s = e + sep;
 	}
-	for (int i = 0; i < ntags && rc == DB_OK; i++)
-		rc = db_run(c->db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
-		         "it", existing, tag_ids[i]) == DB_DONE
-		         ? DB_OK
-		         : DB_ERROR;
-	if (rc != DB_OK) {
-		reject(c, rowno, C_NAME, name,
-		    rc == DB_CONSTRAINT ? "conflicts with a registered resident or address" : "could not be stored");
+	p->tags = arena_alloc(c->a, (size_t)n * sizeof(*p->tags) + 1);
+	memcpy(p->tags, ids, (size_t)n * sizeof(*p->tags));
+	p->ntags = n;
+	return bad;
+}
+
+/* The community, street and scope columns; the number of problems. */
+static int check_community(struct ctx *c, int64_t rowno, const char *given, const char *street, struct plan *p)
+{
+	if (given == NULL) {
+		reject(c, rowno, C_COMMUNITY, NULL, "is required");
+		return 1;
+	}
+	if ((p->community = community_code(c, given)) == NULL) {
+		reject(c, rowno, C_COMMUNITY, given, "is not a community of this district");
+		return 1;
+	}
+	if (c->o->in_scope != NULL && !c->o->in_scope(c->o->ctx, p->community)) {
+		reject(c, rowno, C_COMMUNITY, given, "is outside your areas");
+		return 1;
+	}
+	if (street != NULL && !street_contains(c, street, p->community)) {
+		reject(c, rowno, C_STREET, street, "does not contain the community");
 		return 1;
 	}
 	return 0;
 }
 
-enum import_status import_residents(
-    struct db *db, const char *data, size_t n, bool all_or_nothing, FILE *report, struct import_result *res)
+/* The document number against its type, birth date and sex (taking those from an ID
+ * card when the row has none); the number of problems. */
+static int check_document(struct ctx *c, int64_t rowno, const char *birth_s, const char *gender_s, struct plan *p)
 {
-	memset(res, 0, sizeof(*res));
-	struct ctx c = {.db = db, .a = arena_new(), .report = report, .now = clock_now()};
-	struct records recs = {.a = c.a};
-	enum import_status status = IMPORT_UNREADABLE;
-	size_t len;
-	char *text = to_utf8(c.a, data, n, &len);
-	struct csv_parser p;
-	if (text == NULL) {
-		snprintf(res->error, sizeof(res->error), "the file is neither UTF-8 nor GB18030 text");
-		goto out;
+	if (strlen(p->idn) == 18 && p->idn[17] == 'x') {
+		char *upper = arena_strdup(c->a, p->idn);
+		upper[17] = 'X';
+		p->idn = upper;
 	}
-	if (csv_init(&p, CSV_APPEND_NULL) != 0)
+	bool structured = strcmp(p->doc, "id_card") == 0 || strcmp(p->doc, "hkmotw_permit") == 0;
+	struct id_info info;
+	const char *why =
+	    structured ? id_validate(p->idn, strcmp(p->doc, "id_card") == 0 ? ID_RESIDENT : ID_HKMOTW, c->now, &info)
+	               : NULL;
+	if (why != NULL) {
+		reject(c, rowno, C_ID, p->idn, why);
+		return 1;
+	}
+	int bad = 0;
+	if (structured) {
+		char *derived = arena_alloc(c->a, 11);
+		format_date(derived, info.year, info.month, info.day);
+		if (p->birth != NULL && strcmp(p->birth, derived) != 0) {
+			reject(c, rowno, C_BIRTH, birth_s, "differs from the birth date in the ID number");
+			bad++;
+		}
+		if (p->gender != NULL && strcmp(p->gender, info.male ? "male" : "female") != 0) {
+			reject(c, rowno, C_GENDER, gender_s, "differs from the sex in the ID number");
+			bad++;
+		}
+		p->birth = derived;
+		p->gender = info.male ? "male" : "female";
+	}
+	blind_index("id_number", p->idn, p->index);
+	p->has_index = true;
+	return bad;
+}
+
+/* The columns that name a value from a short list; the number of problems. */
+static int check_choices(
+    struct ctx *c, int64_t rowno, const char *gender_s, const char *doc_s, const char *rel_s, struct plan *p)
+{
+	int bad = 0;
+	if (gender_s != NULL && (p->gender = alias_of(genders, gender_s)) == NULL) {
+		reject(c, rowno, C_GENDER, gender_s, "must be 男 or 女 (male or female)");
+		bad++;
+	}
+	if (doc_s != NULL && (p->doc = alias_of(doc_types, doc_s)) == NULL) {
+		reject(c, rowno, C_DOCTYPE, doc_s, "is not a known document type");
+		bad++;
+		p->doc = "id_card";
+	}
+	if (rel_s != NULL && (p->relation = alias_of(relations, rel_s)) == NULL) {
+		reject(c, rowno, C_RELATION, rel_s, "must be 户主, 配偶, 子女, 父母 or 其他");
+		bad++;
+	}
+	return bad;
+}
+
+/* Check one row into p without writing anything; the number of problems reported. */
+static int check_row(struct ctx *c, int64_t rowno, char **row, size_t width, struct plan *p)
+{
+	const char *gender_s = field(c, row, width, C_GENDER), *birth_s = field(c, row, width, C_BIRTH);
+	*p = (struct plan){.rowno = rowno,
+	    .name = field(c, row, width, C_NAME),
+	    .doc = "id_card",
+	    .idn = field(c, row, width, C_ID),
+	    .phone = field(c, row, width, C_PHONE),
+	    .registered = field(c, row, width, C_REGISTERED),
+	    .unit = field(c, row, width, C_UNIT),
+	    .room = field(c, row, width, C_ROOM),
+	    .same_as = -1};
+	int bad = 0;
+	if (p->name == NULL || utf8_count(p->name, strlen(p->name)) > 32) {
+		reject(c, rowno, C_NAME, p->name, p->name ? "has more than 32 characters" : "is required");
+		bad++;
+	}
+	bad += check_community(c, rowno, field(c, row, width, C_COMMUNITY), field(c, row, width, C_STREET), p);
+	bad += check_choices(c, rowno, gender_s, field(c, row, width, C_DOCTYPE), field(c, row, width, C_RELATION), p);
+	char *birth = arena_alloc(c->a, 11);
+	if (birth_s != NULL && !parse_date(birth_s, c->now, birth)) {
+		reject(c, rowno, C_BIRTH, birth_s, "must be a past date like 1950-03-01");
+		bad++;
+	}
+	p->birth = birth[0] ? birth : NULL;
+	if (p->idn != NULL) {
+		int doc_bad = check_document(c, rowno, birth_s, gender_s, p);
+		bad += doc_bad;
+		if (doc_bad == 0 && bad == 0 && seen_before(c, p->index)) {
+			reject(c, rowno, C_ID, p->idn, "appears on an earlier row of this file");
+			bad++;
+		}
+	}
+	if (p->phone != NULL && !phone_ok(p->phone)) {
+		reject(c, rowno, C_PHONE, p->phone,
+		    "must be a mobile number (11 digits from 13) or a landline like 027-86812345");
+		bad++;
+	}
+	if (p->registered != NULL && utf8_count(p->registered, strlen(p->registered)) > 200) {
+		reject(c, rowno, C_REGISTERED, p->registered, "has more than 200 characters");
+		bad++;
+	}
+	const char *tags_s = field(c, row, width, C_TAGS);
+	if (tags_s != NULL)
+		bad += check_tags(c, rowno, tags_s, p);
+	static const enum col levels[] = {C_GRID, C_ESTATE, C_BUILDING};
+	for (int i = 0; i < 3; i++)
+		p->levels[i] = field(c, row, width, levels[i]);
+	p->housed = p->unit != NULL || p->room != NULL || p->levels[2] != NULL;
+	return bad;
+}
+
+static const char *person_key(struct ctx *c, const struct plan *p)
+{
+	return key3(c->a, p->name, p->birth ? p->birth : "", p->where);
+}
+
+/* Whom the row is about: someone stored before (by document number, or by name, birth
+ * date and address), a new person of an earlier row, or someone new. */
+static void find_person(struct ctx *c, struct plan *p)
+{
+	if (!p->has_index) {
+		struct slot *s = map_get(&c->people, person_key(c, p));
+		if (s->key != NULL) {
+			p->same_as = s->num;
+			return;
+		}
+	}
+	/* In a registry that was empty, no one was stored before. */
+	if (load_fresh(c->load))
+		return;
+	struct db_stmt *st =
+	    p->has_index
+	        ? db_stmt(c->db, "SELECT id, name, area_code FROM residents WHERE id_index = ?", "b", p->index,
+	              sizeof(p->index))
+	        : db_stmt(c->db,
+	              "SELECT id, name, area_code FROM residents WHERE name = ? AND birth_date IS ? AND area_code = ?"
+	              " AND id_index IS NULL",
+	              "ttt", p->name, p->birth, p->where);
+	if (st != NULL && db_step(st) == DB_ROW) {
+		p->person = db_int(st, 0);
+		p->old_name = arena_strdup(c->a, db_text(st, 1));
+		p->old_area = arena_strdup(c->a, db_text(st, 2));
+	}
+	if (st)
+		db_reset(st);
+}
+
+/* Later rows about a new person without a document number find them by this plan. */
+static void remember_person(struct ctx *c, size_t plan)
+{
+	struct plan *p = &c->plans[plan];
+	if (p->has_index || p->person != 0 || p->same_as >= 0)
+		return;
+	const char *key = person_key(c, p);
+	map_set(c->a, &c->people, map_get(&c->people, key), key, (int64_t)plan, NULL);
+}
+
+/* The address (grid, estate and building created when missing) and the person. */
+static int resolve(struct ctx *c, struct plan *p)
+{
+	static const char *const kinds[] = {"grid", "estate", "building"};
+	const char *where = p->community;
+	int rc = DB_OK;
+	for (int i = 0; i < 3 && rc == DB_OK; i++)
+		if (p->levels[i] != NULL)
+			rc = load_area(c->load, where, kinds[i], p->levels[i], &where);
+	p->where = where;
+	if (rc == DB_OK)
+		find_person(c, p);
+	return rc;
+}
+
+/* Update a person found again; a changed address is a move, kept in their history. */
+static int update_person(struct ctx *c, int64_t id, const struct resident_row *r, const char *old_name,
+    const char *old_area, struct arena *a)
+{
+	int rc = resident_update(c->db, a, id, r, old_name, old_area, c->now);
+	if (rc == DB_OK && strcmp(old_area, r->area_code) != 0) {
+		char today[24];
+		clock_format(c->now, today, sizeof(today));
+		today[10] = '\0';
+		rc = life_event_record(
+		    c->db, id, "move", today, "import", arena_printf(a, "%s -> %s", old_area, r->area_code), 0, c->now);
+	}
+	/* The listed tags replace the assigned ones. */
+	if (rc == DB_OK && (rc = db_run(c->db, "DELETE FROM resident_tags WHERE resident_id = ?", "i", id)) == DB_DONE)
+		rc = DB_OK;
+	return rc;
+}
+
+/* Write a resolved row: the person (new or updated, in household), the tags. */
+static int store(struct ctx *c, struct plan *p, int64_t household, struct arena *a)
+{
+	struct resident_row r = {household, p->where, p->name, p->gender, p->birth, p->doc, p->idn, p->phone,
+	    p->relation, "", p->registered};
+	int rc;
+	if (p->same_as >= 0) {
+		const struct plan *first = &c->plans[p->same_as];
+		p->id = first->id;
+		rc = update_person(c, p->id, &r, first->name, first->where, a);
+	} else if (p->person != 0) {
+		p->id = p->person;
+		rc = update_person(c, p->id, &r, p->old_name, p->old_area, a);
+	} else {
+		rc = resident_insert(c->db, a, &r, c->now, &p->id);
+	}
+	for (int i = 0; i < p->ntags && rc == DB_OK; i++)
+		rc = load_tag(c->load, p->id, p->tags[i]);
+	return rc;
+}
+
+/* The row's household (created when missing), 0 if it names none. */
+static int household_of(struct ctx *c, const struct plan *p, int64_t *household)
+{
+	*household = 0;
+	return p->housed ? load_household(c->load, p->where, p->unit ? p->unit : "", p->room ? p->room : "", household)
+	                 : DB_OK;
+}
+
+static struct plan *new_plan(struct ctx *c)
+{
+	if (c->nplans == c->plans_cap) {
+		c->plans_cap = c->plans_cap ? c->plans_cap * 2 : 1024;
+		c->plans = realloc(c->plans, c->plans_cap * sizeof(*c->plans));
+		if (c->plans == NULL)
+			fatal("out of memory");
+	}
+	return &c->plans[c->nplans];
+}
+
+/* Check row i of recs into the next plan; true if it passed (the plan is kept). */
+static bool check(struct ctx *c, const struct records *recs, size_t i, struct import_result *res)
+{
+	res->rows++;
+	c->checked++;
+	/* The header is row 1; data rows follow as a spreadsheet numbers them. */
+	if (check_row(c, (int64_t)i + 1, recs->rows[i], recs->widths[i], new_plan(c)) == 0) {
+		c->nplans++;
+		return true;
+	}
+	res->rejected++;
+	c->done++;
+	return false;
+}
+
+static void count(struct ctx *c, const struct plan *p, struct import_result *res)
+{
+	if (p->same_as >= 0 || p->person != 0)
+		res->updated++;
+	else
+		res->created++;
+	c->done++;
+	progress(c, false);
+}
+
+static int key_cmp(const void *x, const void *y, void *keys)
+{
+	const char **k = keys;
+	return strcmp(k[*(const uint32_t *)x], k[*(const uint32_t *)y]);
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* The order new people are stored in: by address (area, unit, room, the key of the
+ * households' index), so that households, residents and their indexes are appended
+ * in key order, which builds them fastest; then by row. An entry is the rank of the
+ * plan's address << 32 | the plan's index; *n gets their number. */
+static uint64_t *address_order(struct ctx *c, size_t *n)
+{
+	struct arena *a = arena_new();
+	struct map addresses = {0}; /* key -> its number, in order of appearance */
+	uint32_t *number = malloc((c->nplans + 1) * sizeof(*number));
+	const char **keys = malloc((c->nplans + 1) * sizeof(*keys));
+	uint64_t *order = malloc((c->nplans + 1) * sizeof(*order));
+	if (number == NULL || keys == NULL || order == NULL)
 		fatal("out of memory");
-	if (csv_parse(&p, text, len, on_field, on_row, &recs) != len || csv_fini(&p, on_field, on_row, &recs) != 0) {
-		snprintf(res->error, sizeof(res->error), "the file is not CSV: %s", csv_strerror(csv_error(&p)));
-		csv_free(&p);
-		goto out;
+	uint32_t nkeys = 0;
+	for (size_t i = 0; i < c->nplans; i++) {
+		const struct plan *p = &c->plans[i];
+		if (p->person != 0 || p->same_as >= 0)
+			continue;
+		const char *key = key3(a, p->where, p->unit ? p->unit : "", p->room ? p->room : "");
+		struct slot *s = map_get(&addresses, key);
+		if (s->key == NULL) {
+			map_set(a, &addresses, s, key, nkeys, NULL);
+			keys[nkeys] = s->key;
+			number[nkeys] = nkeys;
+			nkeys++;
+		}
+		order[(*n)++] = (uint64_t)s->num << 32 | i;
 	}
-	csv_free(&p);
-	if (recs.n == 0) {
-		snprintf(res->error, sizeof(res->error), "the file is empty");
-		goto out;
+	/* The unit separator sorts below every character of a field, so the joined keys
+	 * sort as the fields one after another. */
+	qsort_r(number, nkeys, sizeof(*number), key_cmp, keys);
+	uint32_t *rank = malloc((nkeys + 1) * sizeof(*rank));
+	if (rank == NULL)
+		fatal("out of memory");
+	for (uint32_t r = 0; r < nkeys; r++)
+		rank[number[r]] = r;
+	for (size_t k = 0; k < *n; k++)
+		order[k] = (uint64_t)rank[order[k] >> 32] << 32 | (order[k] & 0xffffffff);
+	qsort(order, *n, sizeof(*order), u64_cmp);
+	free(addresses.slots);
+	free(number);
+	free(keys);
+	free(rank);
+	arena_free(a);
+	return order;
+}
+
+/* Store the plans: new people in address order, then the updates in row order. */
+static int store_all(struct ctx *c, struct import_result *res)
+{
+	size_t n = 0;
+	uint64_t *order = address_order(c, &n);
+	struct arena *a = arena_new();
+	int64_t household = 0;
+	int rc = DB_OK;
+	for (size_t k = 0; k < n && rc == DB_OK; k++, arena_reset(a)) {
+		struct plan *p = &c->plans[order[k] & 0xffffffff];
+		/* Each address once: the rows of a household follow one another. */
+		if (k == 0 || order[k] >> 32 != order[k - 1] >> 32)
+			rc = household_of(c, p, &household);
+		if (rc == DB_OK && (rc = store(c, p, household, a)) == DB_OK)
+			count(c, p, res);
 	}
+	for (size_t i = 0; i < c->nplans && rc == DB_OK; i++, arena_reset(a)) {
+		struct plan *p = &c->plans[i];
+		if (p->person == 0 && p->same_as < 0)
+			continue;
+		if ((rc = household_of(c, p, &household)) == DB_OK && (rc = store(c, p, household, a)) == DB_OK)
+			count(c, p, res);
+	}
+	arena_free(a);
+	free(order);
+	return rc;
+}
+
+/* The fast way: check and resolve every row, then store them all. Any failure to
+ * write ends it (the caller rolls back and goes the careful way). */
+static int import_fast(struct ctx *c, const struct records *recs, struct import_result *res)
+{
+	for (size_t i = 1; i < recs->n; i++) {
+		if (empty_record(recs, i) || !check(c, recs, i, res))
+			continue;
+		int rc = resolve(c, &c->plans[c->nplans - 1]);
+		if (rc != DB_OK)
+			return rc;
+		remember_person(c, c->nplans - 1);
+		progress(c, false);
+	}
+	if (c->o->all_or_nothing && res->rejected > 0)
+		return DB_OK; /* nothing will be kept */
+	return store_all(c, res);
+}
+
+/* The careful way, after the fast way failed to write: row by row, each inside a
+ * savepoint, so that a row failing after some of its writes leaves none behind. */
+static int import_careful(struct ctx *c, const struct records *recs, struct import_result *res)
+{
+	struct arena *a = arena_new();
+	for (size_t i = 1; i < recs->n; i++, arena_reset(a)) {
+		if (empty_record(recs, i) || !check(c, recs, i, res))
+			continue;
+		struct plan *p = &c->plans[c->nplans - 1];
+		size_t mark = load_mark(c->load);
+		int rc = db_run(c->db, "SAVEPOINT import_row", NULL);
+		int64_t household;
+		if (rc == DB_DONE && (rc = resolve(c, p)) == DB_OK && (rc = household_of(c, p, &household)) == DB_OK)
+			rc = store(c, p, household, a);
+		if (rc == DB_OK && db_run(c->db, "RELEASE SAVEPOINT import_row", NULL) == DB_DONE) {
+			remember_person(c, c->nplans - 1);
+			count(c, p, res);
+			continue;
+		}
+		db_run(c->db, "ROLLBACK TO SAVEPOINT import_row", NULL);
+		db_run(c->db, "RELEASE SAVEPOINT import_row", NULL);
+		load_undo(c->load, mark);
+		reject(c, p->rowno, C_NAME, p->name,
+		    rc == DB_CONSTRAINT ? "conflicts with a registered resident or address" : "could not be stored");
+		c->nplans--;
+		res->rejected++;
+		c->done++;
+	}
+	arena_free(a);
+	return DB_OK;
+}
+
+/* Map the header's columns; false if name or community is missing. */
+static bool read_header(struct ctx *c, char **row, size_t width)
+{
 	for (int k = 0; k < C_COUNT; k++)
-		c.cols[k] = -1;
-	for (size_t i = 0; i < recs.widths[0]; i++) {
-		const char *h = recs.rows[0][i];
+		c->cols[k] = -1;
+	for (size_t i = 0; i < width; i++)
 		for (size_t k = 0; k < sizeof(headers) / sizeof(headers[0]); k++)
 			for (int m = 0; m < 5 && headers[k].names[m] != NULL; m++)
-				if (strcasecmp(h, headers[k].names[m]) == 0 && c.cols[headers[k].col] < 0)
-					c.cols[headers[k].col] = (int)i;
+				if (strcasecmp(row[i], headers[k].names[m]) == 0 && c->cols[headers[k].col] < 0)
+					c->cols[headers[k].col] = (int)i;
+	return c->cols[C_NAME] >= 0 && c->cols[C_COMMUNITY] >= 0;
+}
+
+/* Forget one attempt's rows, so that the next starts afresh. */
+static void attempt_reset(struct ctx *c, struct import_result *res)
+{
+	c->nplans = 0;
+	map_clear(&c->people);
+	free(c->seen);
+	c->seen = NULL;
+	c->nseen = c->seen_cap = 0;
+	c->checked = c->done = 0;
+	res->rows = res->created = res->updated = res->rejected = 0;
+}
+
+/* One attempt in one transaction; *wrote_all false if a write failed (all rolled back). */
+static bool attempt(struct ctx *c, const struct records *recs, bool careful, struct import_result *res, bool *wrote_all)
+{
+	attempt_reset(c, res);
+	*wrote_all = false;
+	if (db_begin(c->db) != DB_OK) {
+		snprintf(res->error, sizeof(res->error), "the database is busy");
+		return false;
 	}
-	if (c.cols[C_NAME] < 0 || c.cols[C_COMMUNITY] < 0) {
+	c->load = load_begin(c->db, c->now);
+	int rc = careful ? import_careful(c, recs, res) : import_fast(c, recs, res);
+	if (rc == DB_OK && c->o->all_or_nothing && res->rejected > 0) {
+		load_abandon(c->load);
+		db_rollback(c->db);
+		res->created = res->updated = 0;
+		*wrote_all = true;
+		return true;
+	}
+	if (rc == DB_OK)
+		rc = load_finish(c->load); /* which ends the load either way */
+	else
+		load_abandon(c->load);
+	if (rc == DB_OK)
+		rc = db_commit(c->db);
+	*wrote_all = rc == DB_OK;
+	if (rc == DB_OK)
+		return true;
+	db_rollback(c->db);
+	snprintf(res->error, sizeof(res->error), "the database could not store the rows");
+	return false;
+}
+
+/* The rows of recs, the fast way, or if a row cannot be written, the careful way;
+ * the report is kept in memory until the attempt that counts is known. */
+static bool import_all(struct ctx *c, const struct records *recs, struct import_result *res)
+{
+	char *report = NULL;
+	size_t len = 0;
+	bool ok = false, wrote_all = false;
+	for (int careful = 0; careful < 2 && !wrote_all; careful++) {
+		free(report);
+		report = NULL;
+		if ((c->report = open_memstream(&report, &len)) == NULL)
+			fatal("out of memory");
+		ok = attempt(c, recs, careful, res, &wrote_all);
+		fclose(c->report);
+	}
+	if (c->o->report != NULL) {
+		fputs("row,column,value,reason\r\n", c->o->report);
+		fwrite(report, 1, len, c->o->report);
+	}
+	free(report);
+	if (ok)
+		areas_changed();
+	return ok;
+}
+
+enum import_status import_residents(
+    struct db *db, const char *data, size_t n, const struct import_options *o, struct import_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	struct ctx c = {.db = db, .a = arena_new(), .o = o, .now = clock_now()};
+	struct records recs = {.a = c.a};
+	enum import_status status = IMPORT_UNREADABLE;
+	if (!read_records(&recs, data, n, res))
+		goto out;
+	if (!read_header(&c, recs.rows[0], recs.widths[0])) {
 		snprintf(
 		    res->error, sizeof(res->error), "the header needs the columns 姓名 (name) and 社区 (community)");
 		goto out;
 	}
-	if (report != NULL)
-		fputs("row,column,value,reason\r\n", report);
-	if (db_begin(db) != DB_OK) {
-		snprintf(res->error, sizeof(res->error), "the database is busy");
-		goto out;
-	}
-	for (size_t i = 1; i < recs.n; i++) {
-		/* A wholly empty line (spreadsheets leave them at the end) is no row. */
-		bool empty = true;
-		for (size_t k = 0; k < recs.widths[i] && empty; k++)
-			empty = recs.rows[i][k][0] == '\0';
-		if (empty)
-			continue;
-		res->rows++;
-		bool created = false;
-		/* The header is row 1; data rows follow as a spreadsheet numbers them. */
-		if (import_row(&c, (int64_t)i + 1, recs.rows[i], recs.widths[i], &created) > 0)
-			res->rejected++;
-		else if (created)
-			res->created++;
-		else
-			res->updated++;
-	}
-	if (all_or_nothing && res->rejected > 0) {
-		db_rollback(db);
-		res->created = res->updated = 0;
-	} else if (db_commit(db) != DB_OK) {
-		snprintf(res->error, sizeof(res->error), "the database could not store the rows");
-		goto out;
-	}
-	areas_changed();
-	status = res->rejected > 0 ? IMPORT_REJECTS : IMPORT_OK;
+	for (size_t i = 1; i < recs.n; i++)
+		c.total += !empty_record(&recs, i);
+	load_tags(&c);
+	db_bulk(db, o->alone ? DB_BULK_ALONE : DB_BULK_DURABLE);
+	if (import_all(&c, &recs, res))
+		status = res->rejected > 0 ? IMPORT_REJECTS : IMPORT_OK;
+	db_bulk(db, DB_BULK_OFF);
+	progress(&c, true);
 out:
-	db_rollback(db);
 	free(recs.rows);
 	free(recs.widths);
 	free(c.seen);
+	free(c.plans);
+	free(c.communities.slots);
+	free(c.people.slots);
 	arena_free(c.a);
 	return status;
 }

@@ -10,10 +10,20 @@
 extern const struct module households_module; /* the registry's tables, households */
 extern const struct module residents_module; /* residents, tags, search, unmasking */
 extern const struct module life_events_module; /* moving in and out, death, deregistration */
+extern const struct module resident_imports_module; /* CSV uploads from the web app */
+extern const struct module resident_accounts_module; /* residents' own accounts, linked to their record */
+
+/* The resident whose account user_id is, 0 if it is no resident's. */
+int64_t resident_of_user(struct db *db, int64_t user_id);
+extern const struct module resident_exports_module; /* the masked list as CSV or XLSX */
 
 /* Record a confirmed life event (inside the caller's transaction); user_id 0 for the CLI. */
 int life_event_record(struct db *db, int64_t resident, const char *kind, const char *date, const char *reason,
     const char *details, int64_t user_id, int64_t now);
+/* Propose a life event for staff to confirm (inside the caller's transaction),
+ * as a door-knock visit does; *id gets its id. */
+int life_event_propose(struct db *db, int64_t resident, const char *kind, const char *date, const char *reason,
+    int64_t user_id, int64_t now, int64_t *id);
 
 /* A new resident's fields, numbers in plain text: resident_insert seals,
  * indexes and masks them. NULL for what is not known. */
@@ -35,5 +45,20 @@ int resident_update(struct db *db, struct arena *a, int64_t id, const struct res
 /* Add or remove resident id's name pieces for search (inside the caller's transaction). */
 int name_grams_add(struct db *db, int64_t id, const char *name, const char *area_code);
 int name_grams_remove(struct db *db, int64_t id, const char *name, const char *area_code);
+
+/* What a resident list or export selects: a query, a tag, an area, within the scope codes. */
+struct filter {
+	const char *q, *tag, *area;
+	const char **codes;
+	int ncodes;
+};
+/* Fill f from a request's filters and the caller's residents.read scope; replies
+ * (422, 403) and returns false when they are not allowed. */
+bool filter_from(struct req *r, const char *q, const char *tag, const char *area, struct filter *f);
+/* The residents f selects with ids above `after`, in id order, at most limit, as
+ * RESIDENT_COLUMNS rows for resident_json; bound and ready to step. */
+struct db_stmt *select_residents(struct db *db, struct arena *a, const struct filter *f, int64_t after, int64_t limit);
+/* A row of select_residents as JSON (masked numbers); sensitive tags only when sensitive. */
+json_t *resident_json(struct db *db, struct db_stmt *st, bool sensitive);
 
 #endif

@@ -9,13 +9,12 @@
 #include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/clock.h"
-#include "../core/csv_out.h"
 #include "../core/parse.h"
 #include "../core/seal.h"
 #include "../platform/area_tree.h"
-#include "../platform/jobs.h"
 #include "../platform/platform.h"
 #include "idnumber.h"
+#include "import.h"
 #include "registry.h"
 #include "../core/banned.h"
 
@@ -44,6 +43,8 @@ int name_grams_add(struct db *db, int64_t id, const char *name, const char *area
 				continue;
 			memcpy(gram, p, n);
 			gram[n] = '\0';
+			if (load_gram(db, id, gram, area_code, true))
+				continue;
 			int rc = db_run(db,
 			    "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
 			    " ON CONFLICT DO NOTHING",
@@ -127,6 +128,8 @@ int name_grams_remove(struct db *db, int64_t id, const char *name, const char *a
 				continue;
 			memcpy(gram, p, n);
 			gram[n] = '\0';
+			if (load_gram(db, id, gram, area_code, false))
+				continue;
 			int rc =
 			    db_run(db, "DELETE FROM name_grams WHERE gram = ? AND area_code = ? AND resident_id = ?",
 			        "tti", gram, area_code, id);
@@ -181,6 +184,27 @@ static int age_at(const char *birth, int64_t now)
 	return age;
 }
 
+/* Derived tags come from the birth date and are not stored: a resident has one
+ * when aged at least `years` (older) or under it (not older). */
+static const struct derived_tag {
+	const char *id, *name_zh, *name_en;
+	int years;
+	bool older;
+} derived_tags[] = {
+    {"aged_60", "60岁以上", "Aged 60+", 60, true},
+    {"aged_80", "80岁以上", "Aged 80+", 80, true},
+    {"minor", "未成年人", "Minor", 18, false},
+};
+#define N_DERIVED (sizeof(derived_tags) / sizeof(derived_tags[0]))
+
+static const struct derived_tag *derived_find(const char *id)
+{
+	for (size_t i = 0; id != NULL && i < N_DERIVED; i++)
+		if (strcmp(derived_tags[i].id, id) == 0)
+			return &derived_tags[i];
+	return NULL;
+}
+
 #define RESIDENT_COLUMNS                                                                                      \
 	"r.id, r.name, r.gender, r.birth_date, r.document_type, r.id_masked, r.phone_masked, r.household_id," \
 	" r.area_code, a.short_name, r.relation, r.notes, r.status, r.version, r.registered_address"
@@ -191,18 +215,15 @@ static json_t *opt(struct db_stmt *st, int col)
 }
 
 /* A resident row (RESIDENT_COLUMNS) as JSON; sensitive tags only when the viewer may see them. */
-static json_t *resident_json(struct db *db, struct db_stmt *st, bool sensitive)
+json_t *resident_json(struct db *db, struct db_stmt *st, bool sensitive)
 {
 	int64_t id = db_int(st, 0);
 	const char *birth = db_text(st, 3);
 	int age = age_at(birth, clock_now());
 	json_t *derived = json_array();
-	if (age >= 60)
-		json_array_append_new(derived, json_string("aged_60"));
-	if (age >= 80)
-		json_array_append_new(derived, json_string("aged_80"));
-	if (age >= 0 && age < 18)
-		json_array_append_new(derived, json_string("minor"));
+	for (size_t i = 0; i < N_DERIVED && age >= 0; i++)
+		if ((age >= derived_tags[i].years) == derived_tags[i].older)
+			json_array_append_new(derived, json_string(derived_tags[i].id));
 	json_t *res = json_pack("{sI ss so so so ss so so so ss ss so ss ss sI so}", "id", (json_int_t)id, "name",
 	    db_text(st, 1), "gender", opt(st, 2), "birth_date", opt(st, 3), "age",
 	    age >= 0 ? json_integer(age) : json_null(), "document_type", db_text(st, 4), "id_number", opt(st, 5),
@@ -260,18 +281,11 @@ static bool is_mobile(const char *q)
 	return true;
 }
 
-/* What a list or an export selects: a query, a tag, an area, within the scope codes. */
-struct filter {
-	const char *q, *tag, *area;
-	const char **codes;
-	int ncodes;
-};
-
 /* Fill f from the request's filters; replies (422, 403) and returns false when they are not allowed. */
-static bool filter_from(struct req *r, const char *q, const char *tag, const char *area, struct filter *f)
+bool filter_from(struct req *r, const char *q, const char *tag, const char *area, struct filter *f)
 {
 	struct arena *a = req_arena(r);
-	if (tag != NULL) {
+	if (tag != NULL && derived_find(tag) == NULL) {
 		struct db_stmt *st = db_stmt(req_db(r), "SELECT sensitive FROM tags WHERE id = ?", "t", tag);
 		int found = st != NULL && db_step(st) == DB_ROW ? 1 + (int)db_int(st, 0) : 0;
 		if (st)
@@ -300,8 +314,7 @@ static bool filter_from(struct req *r, const char *q, const char *tag, const cha
 }
 
 /* The residents f selects with ids above `after`, in id order, at most limit; bound and ready to step. */
-static struct db_stmt *select_residents(
-    struct db *db, struct arena *a, const struct filter *f, int64_t after, int64_t limit)
+struct db_stmt *select_residents(struct db *db, struct arena *a, const struct filter *f, int64_t after, int64_t limit)
 {
 	const char *q = f->q;
 	enum { ALL, BY_PHONE, BY_ID, BY_PIECE, BY_LIKE } by = ALL;
@@ -322,6 +335,7 @@ static struct db_stmt *select_residents(
 	    "SELECT " RESIDENT_COLUMNS " FROM %s JOIN areas a ON a.code = r.area_code"
 	    " WHERE r.id > ? AND %s AND %s AND %s >= ? AND %s < ? AND r.status = 'active'"
 	    " AND (? IS NULL OR EXISTS (SELECT 1 FROM resident_tags t WHERE t.resident_id = r.id AND t.tag = ?))"
+	    " AND (? IS NULL OR r.birth_date <= ?) AND (? IS NULL OR r.birth_date > ?)"
 	    " ORDER BY r.id LIMIT ?",
 	    from, matches[by], scope_sql(a, col, f->codes, f->ncodes), col, col);
 	struct db_stmt *st = db_prepare(db, sql);
@@ -349,8 +363,23 @@ static struct db_stmt *select_residents(
 	i = scope_bind(st, i, a, f->codes, f->ncodes);
 	const char *range[1] = {f->area ? f->area : ""};
 	i = scope_bind(st, i, a, range, 1);
-	db_bind_text(st, i++, f->tag);
-	db_bind_text(st, i++, f->tag);
+	/* A derived tag is a birth-date cutoff: today, `years` years ago. */
+	const struct derived_tag *d = derived_find(f->tag);
+	const char *stored = d ? NULL : f->tag, *older = NULL, *younger = NULL;
+	if (d != NULL) {
+		time_t now = (time_t)clock_now();
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		const char *cutoff =
+		    arena_printf(a, "%04d-%02d-%02d", tm.tm_year + 1900 - d->years, tm.tm_mon + 1, tm.tm_mday);
+		*(d->older ? &older : &younger) = cutoff;
+	}
+	db_bind_text(st, i++, stored);
+	db_bind_text(st, i++, stored);
+	db_bind_text(st, i++, older);
+	db_bind_text(st, i++, older);
+	db_bind_text(st, i++, younger);
+	db_bind_text(st, i++, younger);
 	db_bind_int(st, i, limit);
 	return st;
 }
@@ -376,89 +405,9 @@ static void list_residents(struct req *r)
 	reply_list(r, items, count > limit ? last : 0);
 }
 
-/* Export: the filtered list as CSV, masked, made by a job. The scope is fixed
- * when the export is asked for, and the request is audited. */
-static void start_export(struct req *r)
-{
-	struct filter f;
-	if (!filter_from(r, body_str(r, "q"), body_str(r, "tag"), body_str(r, "area"), &f))
-		return;
-	if (f.area != NULL && area_find(req_db(r), f.area) == NULL) {
-		reply_invalid(r, "area", "is not a known area");
-		return;
-	}
-	if (f.area != NULL && !user_covers(req_user(r), "residents.read", f.area)) {
-		reply_problem(r, P_FORBIDDEN, "this area is outside your scope");
-		return;
-	}
-	json_t *codes = json_array();
-	for (int i = 0; i < f.ncodes; i++)
-		json_array_append_new(codes, json_string(f.codes[i]));
-	json_t *params = json_pack("{ss* ss* ss* so sb}", "q", f.q, "tag", f.tag, "area", f.area, "codes", codes,
-	    "sensitive", user_can(req_user(r), "residents.sensitive"));
-	char *what = json_dumps(req_body(r), JSON_COMPACT);
-	audit_request(r, "resident.export", f.area ? f.area : "scope", AUDIT_SUCCESS, what);
-	free(what);
-	reply_job(r, "resident_export", params);
-}
-
-static bool export_run(struct job *job, struct db *db, json_t *p)
-{
-	struct arena *a = arena_new();
-	json_t *jc = json_object_get(p, "codes");
-	struct filter f = {json_string_value(json_object_get(p, "q")), json_string_value(json_object_get(p, "tag")),
-	    json_string_value(json_object_get(p, "area")), arena_alloc(a, sizeof(char *) * (json_array_size(jc) + 1)),
-	    (int)json_array_size(jc)};
-	for (int i = 0; i < f.ncodes; i++)
-		f.codes[i] = json_string_value(json_array_get(jc, (size_t)i));
-	bool sensitive = json_is_true(json_object_get(p, "sensitive"));
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	struct db_stmt *st = out ? select_residents(db, a, &f, 0, INT64_MAX) : NULL;
-	if (st == NULL) {
-		if (out)
-			fclose(out);
-		free(buf);
-		arena_free(a);
-		return false;
-	}
-	csv_begin(out, "姓名 name,性别 gender,出生日期 birth_date,年龄 age,证件类型 document_type,"
-	               "身份证号 id_number,联系电话 phone,区域 area,与户主关系 relation,标签 tags");
-	int64_t done = 0;
-	while (db_step(st) == DB_ROW) {
-		json_t *res = resident_json(db, st, sensitive);
-		char age[8] = "";
-		if (json_is_integer(json_object_get(res, "age")))
-			snprintf(age, sizeof(age), "%lld", (long long)json_integer_value(json_object_get(res, "age")));
-		const char *cols[] = {"name", "gender", "birth_date", NULL, "document_type", "id_number", "phone",
-		    "area_name", "relation"};
-		for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
-			csv_cell(out, cols[k] ? json_string_value(json_object_get(res, cols[k])) : age, false);
-		char tags[512] = "";
-		size_t tl = 0, i;
-		json_t *t;
-		json_array_foreach (json_object_get(res, "tags"), i, t) {
-			tl +=
-			    (size_t)snprintf(tags + tl, sizeof(tags) - tl, "%s%s", tl ? ";" : "", json_string_value(t));
-			if (tl >= sizeof(tags))
-				break;
-		}
-		csv_cell(out, tags, true);
-		json_decref(res);
-		if (++done % 1000 == 0)
-			job_progress(job, done, 0);
-	}
-	db_reset(st);
-	fclose(out);
-	job_progress(job, done, done);
-	job_result(job, "text/csv; charset=utf-8", "residents.csv", buf, len);
-	free(buf);
-	arena_free(a);
-	return true;
-}
-
 /* --- recording --- */
+
+#define PHONE_RULE "must be a mobile number (11 digits from 13) or a landline like 027-86812345"
 
 static bool phone_valid(const char *p)
 {
@@ -492,6 +441,109 @@ static const char *tag_resolve(struct req *r, const char *given, bool *sensitive
 	return id;
 }
 
+/* Check an identity document against the birth date and gender given with it.
+ * A 居民身份证 (or 港澳台居民居住证) number is validated and decides the birth
+ * date and gender: *birth and *gender are set from it, and a given value that
+ * differs is an error. False when something was reported with req_invalid. */
+static bool check_identity(struct req *r, const char *doc, const char **idn, const char **birth, const char **gender)
+{
+	struct arena *a = req_arena(r);
+	bool ok = true;
+	if (*idn != NULL && strlen(*idn) == 18 && (*idn)[17] == 'x') {
+		/* People type the check character in lower case; the standard's is X. */
+		char *upper = arena_strdup(a, *idn);
+		upper[17] = 'X';
+		*idn = upper;
+	}
+	if (*birth != NULL) {
+		int64_t t;
+		if (strlen(*birth) != 10 || !clock_parse(*birth, &t) || t > clock_now()) {
+			req_invalid(r, "birth_date", "must be a past date like 1950-03-01");
+			ok = false;
+		}
+	}
+	if (*idn != NULL && strcmp(doc, "none") == 0) {
+		req_invalid(r, "id_number", "must be absent when document_type is none");
+		return false;
+	}
+	if (*idn == NULL || (strcmp(doc, "id_card") != 0 && strcmp(doc, "hkmotw_permit") != 0))
+		return ok;
+	struct id_info info;
+	const char *why = id_validate(*idn, strcmp(doc, "id_card") == 0 ? ID_RESIDENT : ID_HKMOTW, clock_now(), &info);
+	if (why != NULL) {
+		req_invalid(r, "id_number", why);
+		return false;
+	}
+	char derived[11];
+	snprintf(derived, sizeof(derived), "%04d-%02d-%02d", info.year, info.month, info.day);
+	if (*birth != NULL && strcmp(*birth, derived) != 0) {
+		req_invalid(r, "birth_date", "differs from the birth date in the ID number");
+		ok = false;
+	}
+	if (*gender != NULL && strcmp(*gender, info.male ? "male" : "female") != 0) {
+		req_invalid(r, "gender", "differs from the sex in the ID number");
+		ok = false;
+	}
+	*birth = arena_strdup(a, derived);
+	*gender = info.male ? "male" : "female";
+	return ok;
+}
+
+/* The body's tags as identifiers (*ids, *n); false when one is unknown or
+ * sensitive and the caller may not set it (reported with req_invalid). */
+static bool body_tags(struct req *r, const char ***ids, size_t *n)
+{
+	struct arena *a = req_arena(r);
+	json_t *tags = json_object_get(req_body(r), "tags");
+	*ids = arena_alloc(a, sizeof(**ids) * (json_array_size(tags) + 1));
+	*n = 0;
+	bool ok = true;
+	size_t i;
+	json_t *t;
+	json_array_foreach (tags, i, t) {
+		bool sensitive = false;
+		const char *id = tag_resolve(r, json_string_value(t), &sensitive);
+		if (id == NULL) {
+			req_invalid(r, arena_printf(a, "tags[%zu]", i), "is not a known tag");
+			ok = false;
+		} else if (sensitive && !user_can(req_user(r), "residents.sensitive")) {
+			req_invalid(r, arena_printf(a, "tags[%zu]", i), "is a sensitive tag your roles may not set");
+			ok = false;
+		} else {
+			(*ids)[(*n)++] = id;
+		}
+	}
+	return ok;
+}
+
+/* Give resident id the tags ids[0..n) in place of the assigned ones the caller
+ * can see (sensitive tags stay when the caller may not see them). */
+static int replace_tags(struct req *r, int64_t id, const char **ids, size_t n)
+{
+	int rc = db_run(req_db(r),
+	    "DELETE FROM resident_tags WHERE resident_id = ? AND (? = 1 OR tag IN (SELECT id FROM tags WHERE sensitive = 0))",
+	    "ii", id, (int64_t)user_can(req_user(r), "residents.sensitive"));
+	for (size_t k = 0; k < n && rc == DB_DONE; k++)
+		rc = db_run(req_db(r),
+		    "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING", "it", id,
+		    ids[k]);
+	return rc == DB_DONE ? DB_OK : rc;
+}
+
+/* The area of household id when the caller may write there, else NULL (reported). */
+static const char *household_area(struct req *r, int64_t id)
+{
+	struct db_stmt *st = db_stmt(req_db(r), "SELECT area_code FROM households WHERE id = ?", "i", id);
+	const char *area = st != NULL && db_step(st) == DB_ROW ? arena_strdup(req_arena(r), db_text(st, 0)) : NULL;
+	if (st)
+		db_reset(st);
+	if (area == NULL || !user_covers(req_user(r), "residents.write", area)) {
+		req_invalid(r, "household_id", "is not a household you can reach");
+		return NULL;
+	}
+	return area;
+}
+
 static void create_resident(struct req *r)
 {
 	struct arena *a = req_arena(r);
@@ -499,62 +551,17 @@ static void create_resident(struct req *r)
 	const char *name = body_str(r, "name"), *gender = body_str(r, "gender"), *birth = body_str(r, "birth_date");
 	const char *doc = body_str(r, "document_type") ? body_str(r, "document_type") : "id_card";
 	const char *idn = body_str(r, "id_number"), *phone = body_str(r, "phone");
-	if (idn != NULL && strlen(idn) == 18 && idn[17] == 'x') {
-		/* People type the check character in lower case; the standard's is X. */
-		char *upper = arena_strdup(a, idn);
-		upper[17] = 'X';
-		idn = upper;
-	}
 	const char *area = body_str(r, "area_code");
 	int64_t household = body_int(r, "household_id", 0);
-	bool bad = false;
-
-	if (birth != NULL) {
-		int64_t t;
-		if (strlen(birth) != 10 || !clock_parse(birth, &t) || t > clock_now()) {
-			req_invalid(r, "birth_date", "must be a past date like 1950-03-01");
-			bad = true;
-		}
-	}
-	if (idn != NULL && strcmp(doc, "none") == 0) {
-		req_invalid(r, "id_number", "must be absent when document_type is none");
-		bad = true;
-	} else if (idn != NULL && (strcmp(doc, "id_card") == 0 || strcmp(doc, "hkmotw_permit") == 0)) {
-		struct id_info info;
-		const char *why =
-		    id_validate(idn, strcmp(doc, "id_card") == 0 ? ID_RESIDENT : ID_HKMOTW, clock_now(), &info);
-		if (why != NULL) {
-			req_invalid(r, "id_number", why);
-			bad = true;
-		} else {
-			char derived[11];
-			snprintf(derived, sizeof(derived), "%04d-%02d-%02d", info.year, info.month, info.day);
-			if (birth != NULL && strcmp(birth, derived) != 0) {
-				req_invalid(r, "birth_date", "differs from the birth date in the ID number");
-				bad = true;
-			}
-			if (gender != NULL && strcmp(gender, info.male ? "male" : "female") != 0) {
-				req_invalid(r, "gender", "differs from the sex in the ID number");
-				bad = true;
-			}
-			birth = arena_strdup(a, derived);
-			gender = info.male ? "male" : "female";
-		}
-	}
+	bool bad = !check_identity(r, doc, &idn, &birth, &gender);
 	if (phone != NULL && !phone_valid(phone)) {
-		req_invalid(r, "phone", "must be a mobile number (11 digits from 13) or a landline like 027-86812345");
+		req_invalid(r, "phone", PHONE_RULE);
 		bad = true;
 	}
 	/* The household decides the area; without one, area_code does. */
 	if (household != 0) {
-		struct db_stmt *st = db_stmt(db, "SELECT area_code FROM households WHERE id = ?", "i", household);
-		area = st != NULL && db_step(st) == DB_ROW ? arena_strdup(a, db_text(st, 0)) : NULL;
-		if (st)
-			db_reset(st);
-		if (area == NULL || !user_covers(req_user(r), "residents.write", area)) {
-			req_invalid(r, "household_id", "is not a household you can reach");
+		if ((area = household_area(r, household)) == NULL)
 			bad = true;
-		}
 	} else if (area == NULL) {
 		req_invalid(r, "area_code", "is required when there is no household_id");
 		bad = true;
@@ -562,24 +569,9 @@ static void create_resident(struct req *r)
 		reply_problem(r, P_FORBIDDEN, "this area is outside your scope");
 		return;
 	}
-	json_t *tags = json_object_get(req_body(r), "tags");
-	const char **tag_ids = arena_alloc(a, sizeof(*tag_ids) * (json_array_size(tags) + 1));
-	size_t ntags = 0, i;
-	json_t *t;
-	json_array_foreach (tags, i, t) {
-		bool sensitive = false;
-		const char *id = tag_resolve(r, json_string_value(t), &sensitive);
-		if (id == NULL) {
-			req_invalid(r, arena_printf(a, "tags[%zu]", i), "is not a known tag");
-			bad = true;
-		} else if (sensitive && !user_can(req_user(r), "residents.sensitive")) {
-			req_invalid(r, arena_printf(a, "tags[%zu]", i), "is a sensitive tag your roles may not set");
-			bad = true;
-		} else {
-			tag_ids[ntags++] = id;
-		}
-	}
-	if (bad) {
+	const char **tag_ids;
+	size_t ntags;
+	if (!body_tags(r, &tag_ids, &ntags) || bad) {
 		reply_problem(r, P_INVALID, "some fields are not valid");
 		return;
 	}
@@ -595,11 +587,8 @@ static void create_resident(struct req *r)
 		reply_problem(r, P_CONFLICT, "a resident with this document number is registered already");
 		return;
 	}
-	for (size_t k = 0; k < ntags && rc == DB_OK; k++)
-		rc = db_run(db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
-		         "it", id, tag_ids[k]) == DB_DONE
-		         ? DB_OK
-		         : DB_ERROR;
+	if (rc == DB_OK)
+		rc = replace_tags(r, id, tag_ids, ntags);
 	if (rc == DB_OK)
 		rc = audit_request_rc(r, "resident.create", arena_printf(a, "resident:%lld", (long long)id), NULL);
 	if (rc != DB_OK || (rc = db_commit(db)) != DB_OK) {
@@ -608,6 +597,144 @@ static void create_resident(struct req *r)
 		return;
 	}
 	reply_json(r, 201, load(r, id, "residents.read"));
+}
+
+/* What PATCH finds stored, read inside its transaction. */
+struct stored {
+	char area[64], name[128], doc[32];
+	int64_t version;
+	bool has_id; /* a document number is on record */
+};
+
+static bool stored_read(struct req *r, int64_t id, struct stored *s)
+{
+	struct db_stmt *st = db_stmt(req_db(r),
+	    "SELECT area_code, name, document_type, version, id_index IS NOT NULL FROM residents WHERE id = ?"
+	    " AND status = 'active'",
+	    "i", id);
+	bool found = st != NULL && db_step(st) == DB_ROW;
+	if (found) {
+		snprintf(s->area, sizeof(s->area), "%s", db_text(st, 0));
+		snprintf(s->name, sizeof(s->name), "%s", db_text(st, 1));
+		snprintf(s->doc, sizeof(s->doc), "%s", db_text(st, 2));
+		s->version = db_int(st, 3);
+		s->has_id = db_int(st, 4) != 0;
+	}
+	if (st)
+		db_reset(st);
+	return found;
+}
+
+/* Whether the body sets name to JSON null (clearing it). */
+static bool body_null(struct req *r, const char *name) { return json_is_null(json_object_get(req_body(r), name)); }
+
+/* Change what the body names, if the resident is still at the version the
+ * caller read (409 otherwise, so that two workers do not overwrite each other).
+ * A new household elsewhere is a move, kept in the resident's history. */
+static void update_resident(struct req *r)
+{
+	struct arena *a = req_arena(r);
+	struct db *db = req_db(r);
+	int64_t id = req_param_id(r, 0);
+	struct stored old;
+	if (db_begin(db) != DB_OK) {
+		reply_problem(r, P_UNAVAILABLE, "the database is busy; try again");
+		return;
+	}
+	if (!stored_read(r, id, &old) || !user_covers(req_user(r), "residents.read", old.area)) {
+		reply_problem(r, P_NOT_FOUND, "no such resident");
+		return;
+	}
+	if (!user_covers(req_user(r), "residents.write", old.area)) {
+		reply_problem(r, P_FORBIDDEN, "this resident is outside the areas you may change");
+		return;
+	}
+	if (body_int(r, "version", 0) != old.version) {
+		reply_problem(r, P_CONFLICT, "someone changed this resident meanwhile; reload and try again");
+		return;
+	}
+	const char *doc = body_str(r, "document_type") ? body_str(r, "document_type") : old.doc;
+	const char *idn = body_str(r, "id_number"), *phone = body_str(r, "phone");
+	const char *gender = body_str(r, "gender"), *birth = body_str(r, "birth_date");
+	bool bad = !check_identity(r, doc, &idn, &birth, &gender);
+	bool id_kept = old.has_id && idn == NULL && strcmp(doc, "none") != 0;
+	if (id_kept && strcmp(doc, old.doc) != 0) {
+		req_invalid(r, "id_number", "is required when the document type changes");
+		bad = true;
+	} else if (id_kept && (strcmp(doc, "id_card") == 0 || strcmp(doc, "hkmotw_permit") == 0) &&
+	           (gender != NULL || birth != NULL)) {
+		req_invalid(r, gender != NULL ? "gender" : "birth_date", "follows from the ID number on record");
+		bad = true;
+	}
+	if (phone != NULL && !phone_valid(phone)) {
+		req_invalid(r, "phone", PHONE_RULE);
+		bad = true;
+	}
+	int64_t household = body_int(r, "household_id", 0);
+	const char *area = old.area;
+	if (household != 0 && (area = household_area(r, household)) == NULL)
+		bad = true;
+	const char **tag_ids = NULL;
+	size_t ntags = 0;
+	bool retag = json_object_get(req_body(r), "tags") != NULL;
+	if ((retag && !body_tags(r, &tag_ids, &ntags)) || bad) {
+		reply_problem(r, P_INVALID, "some fields are not valid");
+		return;
+	}
+
+	const char *name = body_str(r, "name") ? body_str(r, "name") : old.name;
+	struct resident_row row = {household, area, name, gender, birth, doc, idn, phone, body_str(r, "relation"), NULL,
+	    body_str(r, "registered_address")};
+	int64_t now = clock_now();
+	int rc = resident_update(db, a, id, &row, old.name, old.area, now);
+	/* What resident_update keeps when absent: notes, and values the body clears with null. */
+	if (rc == DB_OK)
+		rc = db_run(db,
+		         "UPDATE residents SET notes = coalesce(?, notes),"
+		         " relation = CASE WHEN ? THEN NULL ELSE relation END,"
+		         " registered_address = CASE WHEN ? THEN NULL ELSE registered_address END,"
+		         " phone_sealed = CASE WHEN ? THEN NULL ELSE phone_sealed END,"
+		         " phone_index = CASE WHEN ? THEN NULL ELSE phone_index END,"
+		         " phone_masked = CASE WHEN ? THEN NULL ELSE phone_masked END,"
+		         " id_sealed = CASE WHEN ? THEN NULL ELSE id_sealed END,"
+		         " id_index = CASE WHEN ? THEN NULL ELSE id_index END,"
+		         " id_masked = CASE WHEN ? THEN NULL ELSE id_masked END WHERE id = ?",
+		         "tiiiiiiiii", body_str(r, "notes"), (int64_t)body_null(r, "relation"),
+		         (int64_t)body_null(r, "registered_address"), (int64_t)body_null(r, "phone"),
+		         (int64_t)body_null(r, "phone"), (int64_t)body_null(r, "phone"),
+		         (int64_t)(strcmp(doc, "none") == 0), (int64_t)(strcmp(doc, "none") == 0),
+		         (int64_t)(strcmp(doc, "none") == 0), id) == DB_DONE
+		         ? DB_OK
+		         : DB_ERROR;
+	if (rc == DB_OK && strcmp(area, old.area) != 0) {
+		char today[24];
+		clock_format(now, today, sizeof(today));
+		today[10] = '\0';
+		rc = life_event_record(db, id, "move", today, "household changed",
+		    arena_printf(a, "%s -> %s", old.area, area), req_user(r)->id, now);
+	}
+	if (rc == DB_OK && retag)
+		rc = replace_tags(r, id, tag_ids, ntags);
+	/* The audit entry names the fields changed, not their values. */
+	const char *changed = "";
+	const char *key;
+	json_t *v;
+	json_object_foreach (req_body(r), key, v)
+		if (strcmp(key, "version") != 0)
+			changed = arena_printf(a, "%s%s%s", changed, changed[0] ? "," : "", key);
+	if (rc == DB_OK)
+		rc = audit_request_rc(r, "resident.update", arena_printf(a, "resident:%lld", (long long)id), changed);
+	if (rc == DB_CONSTRAINT) {
+		db_rollback(db);
+		reply_problem(r, P_CONFLICT, "a resident with this document number is registered already");
+		return;
+	}
+	if (rc != DB_OK || (rc = db_commit(db)) != DB_OK) {
+		db_rollback(db);
+		reply_db_error(r, rc);
+		return;
+	}
+	reply_json(r, 200, load(r, id, "residents.read"));
 }
 
 /* The full numbers, to a role allowed to see them, with a reason on the record. */
@@ -651,11 +778,15 @@ static void list_tags(struct req *r)
 	    (int64_t)sensitive);
 	json_t *items = json_array();
 	while (st != NULL && db_step(st) == DB_ROW)
-		json_array_append_new(
-		    items, json_pack("{ss ss ss ss sb}", "id", db_text(st, 0), "name_zh", db_text(st, 1), "name_en",
-		               db_text(st, 2), "aliases", db_text(st, 3), "sensitive", (int)db_int(st, 4)));
+		json_array_append_new(items,
+		    json_pack("{ss ss ss ss sb sb}", "id", db_text(st, 0), "name_zh", db_text(st, 1), "name_en",
+		        db_text(st, 2), "aliases", db_text(st, 3), "sensitive", (int)db_int(st, 4), "derived", 0));
 	if (st)
 		db_reset(st);
+	for (size_t i = 0; i < N_DERIVED; i++)
+		json_array_append_new(items,
+		    json_pack("{ss ss ss ss sb sb}", "id", derived_tags[i].id, "name_zh", derived_tags[i].name_zh,
+		        "name_en", derived_tags[i].name_en, "aliases", "", "sensitive", 0, "derived", 1));
 	reply_list(r, items, 0);
 }
 
@@ -676,6 +807,22 @@ static const struct field create_fields[] = {
     {NULL},
 };
 static const struct field create_body = {NULL, T_OBJECT, 0, .fields = create_fields};
+static const struct field update_fields[] = {
+    {"version", T_INT, F_REQUIRED, 1, INT64_MAX, .desc = "the version read; 409 when it has changed since"},
+    {"name", T_STRING, 0, 1, 32},
+    {"gender", T_ENUM, 0, .values = genders},
+    {"birth_date", T_STRING, 0, 10, 10},
+    {"document_type", T_ENUM, 0, .values = doc_types, .desc = "none removes the document number"},
+    {"id_number", T_STRING, 0, 5, 32, .desc = "absent: unchanged"},
+    {"phone", T_STRING, F_NULLABLE, 7, 16, .desc = "absent: unchanged; null: removed"},
+    {"household_id", T_INT, 0, 1, INT64_MAX, .desc = "a household in another area records a move"},
+    {"relation", T_ENUM, F_NULLABLE, .values = relations},
+    {"tags", T_ARRAY, 0, 0, 20, .items = &str_item, .desc = "replace the assigned tags the caller can see"},
+    {"notes", T_STRING, 0, 0, 2000},
+    {"registered_address", T_STRING, F_NULLABLE, 1, 200, .desc = "null: the same as the residence"},
+    {NULL},
+};
+static const struct field update_body = {NULL, T_OBJECT, 0, .fields = update_fields};
 
 static const struct field resident_fields[] = {
     {"id", T_INT, F_REQUIRED},
@@ -718,20 +865,13 @@ static const struct field unmasked_fields[] = {
 };
 static const struct field unmasked_schema = {NULL, T_OBJECT, 0, .fields = unmasked_fields};
 
-static const struct field export_fields[] = {
-    {"q", T_STRING, 0, 1, 32},
-    {"tag", T_STRING, 0, 1, 32},
-    {"area", T_STRING, F_AREA},
-    {NULL},
-};
-static const struct field export_body = {NULL, T_OBJECT, 0, .fields = export_fields};
-
 static const struct field tag_fields[] = {
     {"id", T_STRING, F_REQUIRED},
     {"name_zh", T_STRING, F_REQUIRED},
     {"name_en", T_STRING, F_REQUIRED},
     {"aliases", T_STRING, F_REQUIRED},
     {"sensitive", T_BOOL, F_REQUIRED},
+    {"derived", T_BOOL, F_REQUIRED, .desc = "from the birth date: a filter, never assigned"},
     {NULL},
 };
 static const struct field tag_schema = {NULL, T_OBJECT, 0, .fields = tag_fields};
@@ -744,20 +884,14 @@ static const struct route routes[] = {
         "Register a resident"},
     {M_GET, "/api/v1/residents/{id}", "residents.read", 0, NULL, NULL, 200, &resident_schema, get_resident,
         "One resident (masked)"},
-    {M_POST, "/api/v1/residents/exports", "residents.read", 0, NULL, &export_body, 202, &job_schema, start_export,
-        "Export the filtered list as CSV, masked (a job; audited)"},
+    {M_PATCH, "/api/v1/residents/{id}", "residents.write", 0, NULL, &update_body, 200, &resident_schema,
+        update_resident, "Change a resident's record (optimistic: send the version read)"},
     {M_POST, "/api/v1/residents/{id}/unmask", "residents.unmask", 0, NULL, &unmask_body, 200, &unmasked_schema, unmask,
         "The full ID and phone numbers, with a reason (audited)"},
     {0},
 };
 
-static const struct job_kind jobs[] = {
-    {"resident_export", export_run},
-    {NULL},
-};
-
 const struct module residents_module = {
     .name = "residents",
     .routes = routes,
-    .jobs = jobs,
 };

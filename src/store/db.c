@@ -232,5 +232,6 @@ void db_rollback(struct db *db)
 int db_backup(struct db *db, const char *out) { return db->drv->backup(db->conn, out); }
 int db_restore(struct db *db, const char *from) { return db->drv->restore(db->conn, from); }
 bool db_integrity(struct db *db) { return db->drv->integrity(db->conn); }
-int db_bulk(struct db *db, bool on) { return db->drv->bulk(db->conn, on); }
+int db_bulk(struct db *db, enum db_bulk mode) { return db->drv->bulk(db->conn, mode); }
+char *db_indexes_drop(struct db *db, const char *table) { return db->drv->indexes_drop(db->conn, table); }
 void db_checkpoint(struct db *db) { db->drv->checkpoint(db->conn); }

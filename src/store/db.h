@@ -69,10 +69,27 @@ int db_backup(struct db *db, const char *out_path);
 int db_restore(struct db *db, const char *from_path);
 /* Run the engine's integrity check; true if sound. */
 bool db_integrity(struct db *db);
-/* Bulk mode for loads that are rebuilt rather than recovered (the demo): the
- * engine may skip durability and use more memory until bulk mode ends. Only for a
- * database no one else has open. */
-int db_bulk(struct db *db, bool on);
+enum db_bulk {
+	DB_BULK_OFF,
+	/* A large write transaction: memory to hold it, and references not checked (the
+	 * loader vouches for them); as durable and crash-safe as ever. */
+	DB_BULK_DURABLE,
+	/* The same, and if no other connection has the database open, a rollback journal
+	 * instead of the write-ahead log, so that the data is written once, not twice;
+	 * others cannot open the database until bulk mode ends. For the CLI. */
+	DB_BULK_ALONE,
+	/* A load rebuilt rather than recovered (the demo): durability skipped too. Only
+	 * for a database no one else has open. */
+	DB_BULK_REBUILT,
+};
+/* Bulk mode for large loads on this connection until it is set back to DB_BULK_OFF;
+ * both outside a transaction. */
+int db_bulk(struct db *db, enum db_bulk mode);
+/* For a bulk load into an empty table, inside its transaction: drop the table's
+ * secondary indexes and return (malloc'd) the SQL that builds them again, for
+ * db_exec before the commit; building an index once from all rows is many times
+ * faster than inserting into it row by row. NULL on error. */
+char *db_indexes_drop(struct db *db, const char *table);
 /* Flush the write-ahead log into the main file (at shutdown). */
 void db_checkpoint(struct db *db);
 /* Nanoseconds this thread spent in the database so far (for /metrics). */
@@ -103,7 +120,8 @@ struct db_driver {
 	int (*restore)(void *conn, const char *from_path);
 	bool (*integrity)(void *conn);
 	void (*checkpoint)(void *conn);
-	int (*bulk)(void *conn, bool on);
+	int (*bulk)(void *conn, enum db_bulk mode);
+	char *(*indexes_drop)(void *conn, const char *table);
 	const char *(*errmsg)(void *conn);
 };
 

@@ -151,17 +151,58 @@ static bool sq_integrity(void *c)
 
 static void sq_checkpoint(void *c) { sqlite3_wal_checkpoint_v2(c, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL); }
 
-/* Bulk: the journal in memory, no syncs, a large page cache; then back to WAL. */
-static int sq_bulk(void *c, bool on)
+/* Bulk: a page cache that holds a large transaction (up to 1 GiB, taken as
+ * needed), so that pages are not written out and read back before it commits,
+ * and no foreign key checks; the journal as the mode asks. Then back to WAL. */
+static int sq_bulk(void *c, enum db_bulk mode)
 {
+	bool rebuilt = mode == DB_BULK_REBUILT;
 	char sql[256];
-	if (on)
-		snprintf(
-		    sql, sizeof(sql), "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;");
-	else
-		snprintf(sql, sizeof(sql), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA cache_size=-16000;",
+	if (mode == DB_BULK_OFF) {
+		snprintf(sql, sizeof(sql),
+		    "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA cache_size=-16000; PRAGMA foreign_keys=ON;",
 		    config_get(CFG_SQLITE_SYNCHRONOUS) == 2 ? "FULL" : "NORMAL");
+		return map_rc(sqlite3_exec(c, sql, NULL, NULL, NULL));
+	}
+	if (mode == DB_BULK_ALONE) {
+		/* Leaving WAL fails at once if another connection has the database open: then
+		 * the load goes through the WAL as usual. */
+		sqlite3_busy_timeout(c, 0);
+		sqlite3_exec(c, "PRAGMA journal_mode=TRUNCATE", NULL, NULL, NULL);
+		sqlite3_busy_timeout(c, (int)config_get(CFG_SQLITE_BUSY_TIMEOUT));
+	}
+	snprintf(sql, sizeof(sql), "%s PRAGMA synchronous=%s; PRAGMA cache_size=-1048576; PRAGMA foreign_keys=OFF;",
+	    rebuilt ? "PRAGMA journal_mode=MEMORY;" : "",
+	    rebuilt                                   ? "OFF"
+	    : config_get(CFG_SQLITE_SYNCHRONOUS) == 2 ? "FULL"
+	                                              : "NORMAL");
 	return map_rc(sqlite3_exec(c, sql, NULL, NULL, NULL));
+}
+
+/* The indexes' own CREATE statements (automatic indexes of UNIQUE and PRIMARY KEY have
+ * none and stay), joined, then each dropped. */
+static char *sq_indexes_drop(void *c, const char *table)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(c,
+	        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?"
+	        " AND sql IS NOT NULL ORDER BY name",
+	        -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_str *create = sqlite3_str_new(c), *drop = sqlite3_str_new(c);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		sqlite3_str_appendf(create, "%s;", (const char *)sqlite3_column_text(st, 1));
+		sqlite3_str_appendf(drop, "DROP INDEX \"%w\";", (const char *)sqlite3_column_text(st, 0));
+	}
+	int rc = sqlite3_finalize(st);
+	char *create_sql = sqlite3_str_finish(create), *drop_sql = sqlite3_str_finish(drop);
+	char *out = NULL;
+	if (rc == SQLITE_OK && (drop_sql == NULL || sqlite3_exec(c, drop_sql, NULL, NULL, NULL) == SQLITE_OK))
+		out = strdup(create_sql ? create_sql : "");
+	sqlite3_free(create_sql);
+	sqlite3_free(drop_sql);
+	return out;
 }
 
 const struct db_driver db_sqlite_driver = {
@@ -189,5 +230,6 @@ const struct db_driver db_sqlite_driver = {
     .integrity = sq_integrity,
     .checkpoint = sq_checkpoint,
     .bulk = sq_bulk,
+    .indexes_drop = sq_indexes_drop,
     .errmsg = sq_errmsg,
 };

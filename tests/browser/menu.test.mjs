@@ -13,6 +13,7 @@ before(async () => {
 			{ username: 'secadmin1', role: 'secadmin' },
 			{ username: 'auditor1', role: 'auditor' },
 			{ username: 'staff1', role: 'community_staff', area: '420107005008' },
+			{ username: 'knock1', role: 'doorknocker', area: '420107005008' },
 		],
 	});
 });
@@ -60,11 +61,45 @@ test('community staff see neither Users nor the audit log', { timeout: 60000 }, 
 	await withBrowser({ locale: 'zh-CN' }, async ({ page }) => {
 		await loginToHome(page, srv.url, 'staff1', PASSWORD);
 		const menu = await menuEntries(page);
-		assert.deepEqual(menu.sort(), ['menu-home', 'menu-profile', 'menu-residents']);
+		assert.deepEqual(menu.sort(), [
+			'menu-alerts',
+			'menu-areas',
+			'menu-home',
+			'menu-life-events',
+			'menu-order-new',
+			'menu-order-requests',
+			'menu-order-stats',
+			'menu-orders',
+			'menu-partners',
+			'menu-profile',
+			'menu-residents',
+			'menu-residents-import',
+			'menu-visit-overview',
+			'menu-visit-plan',
+			'menu-visit-teams',
+			'menu-visit-today',
+		]);
+		assert.match(await page.locator('[data-test="side-menu"] [data-test="group-visits"]').innerText(), /敲门走访[\s\S]*今日敲门[\s\S]*排班计划[\s\S]*福利预警/);
+		// The registry's pages are one group of the menu.
+		assert.match(await page.locator('[data-test="side-menu"] [data-test="group-registry"]').innerText(), /居民户籍[\s\S]*待确认变动/);
+		assert.match(await page.locator('[data-test="side-menu"] [data-test="group-orders"]').innerText(), /工单[\s\S]*登记诉求[\s\S]*工单统计/);
 		for (const p of ['/users', '/audit', '/users/1']) {
 			await page.goto(srv.url + p);
 			await page.locator('[data-test="home"]').waitFor();
 			assert.equal(new URL(page.url()).pathname, '/', p);
+		}
+	});
+});
+
+test('a door-knocker sees today’s doors but neither the planning, the overview nor the alerts', { timeout: 60000 }, async () => {
+	await withBrowser({ locale: 'zh-CN' }, async ({ page }) => {
+		await loginToHome(page, srv.url, 'knock1', PASSWORD);
+		const menu = await menuEntries(page);
+		assert.ok(menu.includes('menu-visit-today'), menu.join());
+		for (const m of ['menu-visit-plan', 'menu-visit-overview', 'menu-alerts', 'menu-visit-teams']) assert.ok(!menu.includes(m), menu.join());
+		for (const p of ['/visits/plan', '/visits/overview', '/alerts', '/visits/teams']) {
+			await page.goto(srv.url + p);
+			await page.locator('[data-test="home"]').waitFor();
 		}
 	});
 });

@@ -77,3 +77,26 @@ test('bad events are refused and store nothing; other communities cannot reach t
 	assertProblem(await other.get(path), 404, 'another community reads the history');
 	assert.deepEqual((await staff.get(path)).json.items, []);
 });
+
+test('the queue: proposed events across the caller\'s areas, with the resident\'s name, newest first', async () => {
+	const r = await other.post('/api/v1/residents', { name: '青雅居人', area_code: B });
+	assert.equal(r.status, 201, r.text);
+	const pa = await grid.post(`/api/v1/residents/${ids['留下人']}/events`, { kind: 'death', date: '2026-02-01', reason: '邻居告知' });
+	const pb = await other.post(`/api/v1/residents/${r.json.id}/events`, { kind: 'move_out', date: '2026-02-02', reason: '搬家' });
+	assert.equal(pa.status, 201, pa.text);
+	assert.equal(pb.status, 201, pb.text);
+	const queue = await staff.get('/api/v1/life-events?status=proposed');
+	assert.equal(queue.status, 200, queue.text);
+	const mine = queue.json.items.map((e) => e.id);
+	assert.ok(mine.includes(pa.json.id), 'the event in my community is queued');
+	assert.ok(!mine.includes(pb.json.id), 'another community\'s event is not');
+	for (const e of queue.json.items) assert.equal(e.status, 'proposed');
+	assert.equal(queue.json.items.find((e) => e.id === pa.json.id).resident_name, '留下人');
+	assert.deepEqual(mine, [...mine].sort((x, y) => y - x), 'newest first');
+	// Once decided it leaves the queue but stays in the full list.
+	assert.equal((await staff.post(`/api/v1/life-events/${pa.json.id}/reject`, { reason: '核实仍健在' })).status, 200);
+	assert.ok(!(await staff.get('/api/v1/life-events?status=proposed')).json.items.some((e) => e.id === pa.json.id));
+	assert.ok((await staff.get('/api/v1/life-events')).json.items.some((e) => e.id === pa.json.id));
+	assertProblem(await staff.get(`/api/v1/life-events?area=${B}`), 403, 'an area outside the scope');
+	assertProblem(await staff.get('/api/v1/life-events?status=pending'), 422, 'an unknown status');
+});

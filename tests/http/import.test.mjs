@@ -2,11 +2,12 @@
 // spreadsheet row numbers, exit codes, all-or-nothing, and re-import updating the
 // same people. Results are read back through the API as community staff.
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { addUser, eventually, parseCsv, run, startServer, tempDir } from './lib/server.mjs';
+import { BIN, addUser, eventually, parseCsv, run, startServer, tempDir } from './lib/server.mjs';
 
 const A = '420107005008'; // 青和居社区
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -187,4 +188,82 @@ test('--all-or-nothing imports nothing when a row is rejected; unreadable files 
 	const usage = await run(['import', 'residents', '--db', db]);
 	assert.equal(usage.code, 64);
 	assert.equal((await staff.get('/api/v1/residents?limit=200')).json.items.length, before);
+});
+
+test('户籍地址 is imported as the registered address, and kept when a later import leaves it empty', async () => {
+	const lines = [
+		'姓名,社区,出生日期,户籍地址',
+		'卫一,青和居社区,1960-01-02,湖北省黄冈市浠水县清泉镇',
+		'卫二,青和居社区,1961-01-02,',
+	];
+	assert.equal((await importFile(file('registered.csv', lines.join('\n') + '\n'))).code, 0);
+	const again = ['姓名,社区,出生日期,户籍所在地', '卫一,青和居社区,1960-01-02,'];
+	const r = await importFile(file('registered2.csv', again.join('\n') + '\n'));
+	assert.match(r.stdout, /1 rows: 0 new, 1 updated/);
+	const found = await staff.get('/api/v1/residents?q=' + encodeURIComponent('卫'));
+	const byName = Object.fromEntries(found.json.items.map((x) => [x.name, x]));
+	assert.equal(byName['卫一'].registered_address, '湖北省黄冈市浠水县清泉镇');
+	assert.equal(byName['卫二'].registered_address, null);
+});
+
+test('a row that fails after some of its writes leaves none of them behind; the other rows are imported', async () => {
+	// A trigger stands in for any failure late in a row (here: storing the person, after
+	// its grid, estate, building and household were created).
+	const sql = (q) => execFileSync('sqlite3', [db, q]).toString().trim();
+	sql("CREATE TRIGGER test_refuse BEFORE INSERT ON residents WHEN NEW.name = '韩拒' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+	try {
+		const lines = [
+			HEADER,
+			'韩甲,青和居社区,,,,,第7网格,甲小区,1栋,1,101,,',
+			'韩拒,青和居社区,,,,,第8网格,拒小区,9栋,9,909,,',
+			'韩乙,青和居社区,,,,,第7网格,甲小区,1栋,1,102,,',
+		];
+		const report = path.join(dir, 'refused-report.csv');
+		const r = await importFile(file('refused.csv', lines.join('\r\n') + '\r\n'), '--report', report);
+		assert.equal(r.code, 1, r.stderr + r.stdout);
+		assert.match(r.stdout, /3 rows: 2 new, 0 updated, 1 rejected/);
+		const rows = parseCsv(fs.readFileSync(report, 'utf8'));
+		assert.deepEqual(rows.slice(1).map(([row, column, value]) => [row, column, value]), [['3', 'name', '韩拒']]);
+		assert.equal(sql("SELECT count(*) FROM areas WHERE name IN ('第8网格', '拒小区')"), '0', 'no areas of the failed row');
+		assert.equal(sql("SELECT count(*) FROM households WHERE unit = '9' AND room = '909'"), '0', 'no household');
+		assert.equal(sql("SELECT count(*) FROM areas WHERE name IN ('第7网格', '甲小区')"), '2');
+		assert.equal(sql("SELECT count(*) FROM residents WHERE name IN ('韩甲', '韩乙')"), '2');
+		const found = await staff.get('/api/v1/residents?q=' + encodeURIComponent('韩'));
+		assert.deepEqual(found.json.items.map((x) => x.name).sort(), ['韩乙', '韩甲'].sort());
+	} finally {
+		sql('DROP TRIGGER test_refuse');
+	}
+});
+
+test('an import killed midway leaves the database as it was', async () => {
+	const killed = path.join(dir, 'killed.db');
+	assert.equal((await run(['migrate', '--db', killed])).code, 0);
+	const rows = [HEADER];
+	for (let i = 0; rows.length <= 30000; i++) {
+		const d17 = `42010719${String(50 + (i % 50)).padStart(2, '0')}${String(1 + (i % 12)).padStart(2, '0')}${String(1 + (Math.floor(i / 12) % 28)).padStart(2, '0')}${String(Math.floor(i / 336) % 1000).padStart(3, '0')}`;
+		rows.push(`居${i},青和居社区,,,${withCheck(d17)},,第1网格,和平小区,${1 + (i % 20)}栋,1,${100 + (i % 300)},,`);
+	}
+	const big = file('killed.csv', rows.join('\n') + '\n');
+	const child = spawn(BIN, ['import', 'residents', '--db', killed, big], { stdio: 'ignore' });
+	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+	// Alone with the database, the import writes through a rollback journal: once it has
+	// one, the transaction is under way.
+	await eventually(() => fs.existsSync(killed + '-journal') && fs.statSync(killed + '-journal').size > 0, {
+		timeout: 20000,
+		interval: 5,
+		message: 'the import to begin writing',
+	});
+	child.kill('SIGKILL');
+	assert.equal((await exited).signal, 'SIGKILL', 'killed before it finished');
+	assert.equal((await run(['migrate', '--db', killed])).code, 0);
+	const sql = (q) => execFileSync('sqlite3', [killed, q]).toString().trim();
+	assert.equal(sql('PRAGMA integrity_check'), 'ok');
+	assert.equal(sql('SELECT count(*) FROM residents'), '0');
+	assert.equal(sql("SELECT count(*) FROM areas WHERE kind IN ('grid', 'estate', 'building')"), '0');
+	assert.equal(sql('PRAGMA journal_mode'), 'wal', 'opening it again returns it to the write-ahead log');
+	// And it imports whole afterwards.
+	const again = await run(['import', 'residents', '--db', killed, big], { timeout: 120000 });
+	assert.equal(again.code, 0, again.stderr);
+	assert.equal(sql('SELECT count(*) FROM residents'), '30000');
+	assert.equal(sql("SELECT count(*) FROM name_grams WHERE gram = '居'"), '30000');
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 
+import { dateOf, idEndingIn123X, newId, withCheck } from './lib/ids.mjs';
 import { assertProblem, eventually, parseCsv, startServer } from './lib/server.mjs';
 
 const A = '420107005008'; // 青和居社区
@@ -13,42 +14,6 @@ const B = '420107005001'; // 青雅居社区, the same street
 const STREET = '420107005'; // 工人村街道
 const NOW_YEAR = new Date().getUTCFullYear();
 
-// --- GB 11643 numbers made here, with the check character ---
-
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const CHECK = '10X98765432';
-function checkChar(d17) {
-	let sum = 0;
-	for (let i = 0; i < 17; i++) sum += Number(d17[i]) * WEIGHTS[i];
-	return CHECK[sum % 11];
-}
-const withCheck = (d17) => d17 + checkChar(d17);
-const used = new Set();
-let nextSeq = 200;
-/** A fresh valid number: region, birth date YYYYMMDD, sex from the 17th digit. */
-function newId(ymd, { male = true, region = '420107' } = {}) {
-	for (;;) {
-		const seq = nextSeq++;
-		if (seq % 2 !== (male ? 1 : 0)) continue;
-		const id = withCheck(region + ymd + String(seq).padStart(3, '0'));
-		if (!used.has(id)) {
-			used.add(id);
-			return id;
-		}
-	}
-}
-/** A number ending in 123X (the issue's own example of the mask): a birth date in `year` that gives X. */
-function idEndingIn123X(year) {
-	for (let day = Date.UTC(year, 0, 1); ; day += 86400000) {
-		const ymd = new Date(day).toISOString().slice(0, 10).replaceAll('-', '');
-		const id = withCheck('420107' + ymd + '123');
-		if (id.endsWith('X') && !used.has(id)) {
-			used.add(id);
-			return id;
-		}
-	}
-}
-const dateOf = (id) => `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
 const maskedId = (id) => id.slice(0, 6) + '********' + id.slice(-4);
 const maskedMobile = (p) => p.slice(0, 3) + '****' + p.slice(7);
 let nextPhone = 13900001000;
@@ -171,6 +136,15 @@ test('a household and residents in it are created with 201 and the documented sh
 	const list = await staffA.get('/api/v1/households');
 	assert.equal(list.status, 200);
 	assert.ok(list.json.items.some((x) => x.id === h.id));
+	// Found by its address: area, entrance and room.
+	const other = await staffA.post('/api/v1/households', { area_code: A, unit: '2', room: '302' });
+	assert.equal(other.status, 201, other.text);
+	const at = await staffA.get(`/api/v1/households?area=${A}&unit=2&room=301`);
+	assert.deepEqual(
+		at.json.items.map((x) => x.id),
+		[h.id],
+	);
+	assert.deepEqual((await staffA.get('/api/v1/households?room=303')).json.items, []);
 	// Another community's staff cannot see it.
 	assertProblem(await staffB.get(`/api/v1/households/${h.id}`), 404, 'a household in another community');
 	assert.ok(!(await staffB.get('/api/v1/households')).json.items.some((x) => x.id === h.id));
@@ -531,6 +505,25 @@ test('derived tags aged_60, aged_80 and minor come from the birth date', async (
 			assert.deepEqual([...got.json.derived_tags].sort(), derived);
 		}
 	}
+	// They are filters too, offered with the tags: everyone the list gives has the tag, and no one is missed.
+	const tags = await gridA.get('/api/v1/tags');
+	assert.deepEqual(
+		tags.json.items.filter((t) => t.derived).map((t) => t.id),
+		['aged_60', 'aged_80', 'minor'],
+	);
+	const everyone = await all(staffA);
+	for (const tag of ['aged_60', 'aged_80', 'minor']) {
+		const got = await all(staffA, `&tag=${tag}`);
+		assert.ok(got.length >= 2, `${tag}: ${got.length}`);
+		assert.deepEqual(
+			got.map((x) => x.id).sort(),
+			everyone.filter((x) => x.derived_tags.includes(tag)).map((x) => x.id).sort(),
+			tag,
+		);
+	}
+	const named = await all(staffA, `&tag=aged_80&q=${encodeURIComponent('长寿')}`);
+	assert.deepEqual(namesOf(named), ['刘长寿', '刘长寿乙']);
+	assertProblem(await staffA.post('/api/v1/residents', { name: '某', area_code: A, tags: ['aged_60'] }), 422);
 });
 
 test('ID and phone numbers are not stored in the clear in the database file', async () => {

@@ -1,6 +1,7 @@
 // The one module that talks to the Doorstep API (base /api/v1). Every call goes through request():
 // fetch with the session cookie (same origin), X-CSRF-Token on every non-GET request except the
-// login, JSON in and out, and RFC 9457 problems turned into an ApiError.
+// login, JSON in and out (or a raw body such as a CSV file, see upload), and RFC 9457 problems
+// turned into an ApiError.
 //
 // Global reactions (wired by main.js with setApiHandlers, so this module needs no router):
 //   401 on any call except the login (and except calls made with {auth: false}) → unauthorized()
@@ -36,12 +37,13 @@ export class ApiError extends Error {
 		return this.problem?.detail || '';
 	}
 
-	/** The 422 field errors as {field: detail}; several errors on one field are joined. */
+	/** The 422 field errors as {field: text}; several errors on one field are joined. */
 	get fieldErrors() {
 		const out = {};
 		for (const e of this.problem?.errors ?? []) {
 			if (!e || typeof e.field !== 'string') continue;
-			out[e.field] = out[e.field] ? `${out[e.field]}; ${e.detail}` : e.detail;
+			const text = e.detail ?? e.message ?? '';
+			out[e.field] = out[e.field] ? `${out[e.field]}; ${text}` : text;
 		}
 		return out;
 	}
@@ -82,19 +84,22 @@ function buildUrl(path, query) {
 
 /**
  * One API call. options: query (object; empty values are left out), body (sent as JSON),
+ * raw (a Blob, File, ArrayBuffer or string sent as it is, with contentType; instead of body),
+ * headers (extra request headers, e.g. {'Idempotency-Key': uuid}),
  * auth: false (a 401 is the caller's business: login, the first GET /me).
  * Resolves to the parsed JSON body (null for 204); rejects with ApiError.
  */
-export async function request(method, path, { query, body, auth = true, signal } = {}) {
-	const headers = { Accept: 'application/json' };
-	if (body !== undefined) headers['Content-Type'] = 'application/json';
+export async function request(method, path, { query, body, raw, contentType, headers: extra, auth = true, signal } = {}) {
+	const headers = { ...extra, Accept: 'application/json' };
+	if (raw !== undefined) headers['Content-Type'] = contentType || 'application/octet-stream';
+	else if (body !== undefined) headers['Content-Type'] = 'application/json';
 	if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
 	let res;
 	try {
 		res = await fetch(buildUrl(path, query), {
 			method,
 			headers,
-			body: body === undefined ? undefined : JSON.stringify(body),
+			body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
 			credentials: 'same-origin',
 			cache: 'no-store',
 			signal,
@@ -129,6 +134,10 @@ export async function request(method, path, { query, body, auth = true, signal }
 export const api = {
 	get: (path, query, opts) => request('GET', path, { ...opts, query }),
 	post: (path, body, opts) => request('POST', path, { ...opts, body }),
+	patch: (path, body, opts) => request('PATCH', path, { ...opts, body }),
+	put: (path, body, opts) => request('PUT', path, { ...opts, body }),
+	/** POST a file's bytes as the body (not multipart), e.g. a CSV with contentType 'text/csv'. */
+	upload: (path, file, contentType, query, opts) => request('POST', path, { ...opts, query, raw: file, contentType }),
 	del: (path, opts) => request('DELETE', path, opts),
 
 	/** POST /session: never triggers the global 401 handling (401 is "wrong credentials"). */

@@ -53,6 +53,24 @@ export function hasPermission(perm) {
 	return Boolean(session.user?.permissions?.includes(perm));
 }
 
+/** Whoever takes part in the work-order loop: staff, handlers, and residents raising demands. */
+export const ORDER_USERS = ['orders.read', 'orders.create', 'orders.handle', 'orders.evaluate'];
+
+/** The door-knocking overview: staff who plan, and grid workers who handle their grid's alerts. */
+export const VISIT_OVERVIEW = ['visits.plan', 'alerts.handle'];
+
+/** A route's or menu entry's permission: one name, or a list of which any one will do. */
+export function allowedBy(perm) {
+	if (!perm) return true;
+	return Array.isArray(perm) ? perm.some(hasPermission) : hasPermission(perm);
+}
+
+/** True when every role of the user is "resident": the self-service pages speak plainly. */
+export function residentOnly() {
+	const roles = session.user?.roles ?? [];
+	return roles.length > 0 && roles.every((r) => r.role === 'resident');
+}
+
 /**
  * The area chosen in the header's selector. It is mirrored in the URL query (?area=CODE) and
  * offered to pages that list things: '' means "all of my areas".

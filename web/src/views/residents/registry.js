@@ -6,11 +6,18 @@ import { api, fetchAll } from '../../api.js';
 import { i18n } from '../../i18n.js';
 import { session } from '../../store.js';
 
-/** Tags derived from the birth date (not stored, not filterable). */
+/** Tags derived from the birth date: not stored, but the list filters by them (?tag=aged_60). */
 export const DERIVED_TAGS = ['aged_60', 'aged_80', 'minor'];
 export const GENDERS = ['male', 'female'];
 export const DOCUMENT_TYPES = ['id_card', 'hkmotw_permit', 'foreign_permit', 'passport', 'none'];
 export const RELATIONS = ['head', 'spouse', 'child', 'parent', 'other'];
+/** Documents whose number carries the birth date and sex (GB 11643). */
+export const DERIVING = ['id_card', 'hkmotw_permit'];
+/** Life events (src/registry/events.c) and their states. */
+export const EVENT_KINDS = ['move_in', 'move_out', 'move', 'death', 'deregistration'];
+export const EVENT_STATUS_TYPES = { proposed: 'warning', confirmed: 'success', rejected: 'info' };
+/** A resident's status after confirmed events (active, moved_out, deceased, deregistered). */
+export const STATUS_TYPES = { active: 'success', moved_out: 'info', deceased: 'info', deregistered: 'info' };
 
 const tags = ref([]);
 let loadedFor = null;
@@ -32,9 +39,10 @@ export function loadTags() {
 	return pending;
 }
 
-/** The tags known so far (reactive). */
+/** The stored tags known so far, which can be assigned (reactive). GET /tags may list the derived
+ * ones too (marked derived: true); they are left out here. */
 export function knownTags() {
-	return tags.value;
+	return tags.value.filter((x) => !x.derived && !DERIVED_TAGS.includes(x.id));
 }
 
 /** A tag's name in the current language: stored tags from /tags, derived ones from the locale. */
