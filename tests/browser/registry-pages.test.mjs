@@ -261,3 +261,25 @@ test('on a 375-px phone the resident page, its edit form and the import page fit
 		assert.ok((await width()) <= phone.width, `the queue fits (${await width()} px)`);
 	});
 });
+
+test('open an account for a resident from their page; the resident logs in with it', { timeout: 90000 }, async () => {
+	const id = await resident({ name: '陈秀珍', id_number: idNumber('42010719560303004'), area_code: COMMUNITY });
+	await withBrowser({ locale: 'zh-CN' }, async ({ page }) => {
+		await loginToHome(page, srv.url, 'staff1', PASSWORD);
+		await page.goto(`${srv.url}/residents/${id}`);
+		await page.locator('[data-test="resident-account-open"]').click();
+		await page.locator('[data-test="resident-account-username"]').fill('chenxiuzhen');
+		await page.locator('[data-test="resident-account-password"]').fill('123456');
+		await page.locator('[data-test="resident-account-save"]').click();
+		// A weak first password is refused beside its field; a good one opens the account.
+		await page.locator('.el-form-item__error').first().waitFor();
+		await page.locator('[data-test="resident-account-password"]').fill('Chen-Zhiqiang-2026');
+		await page.locator('[data-test="resident-account-save"]').click();
+		await page.locator('[data-test="resident-account-name"]', { hasText: 'chenxiuzhen' }).waitFor();
+	});
+	const account = await get(`/api/v1/residents/${id}/account`);
+	assert.equal(account.username, 'chenxiuzhen');
+	assert.equal(account.must_change_password, true);
+	const me = await (await apiClient(srv.url, 'chenxiuzhen', 'Chen-Zhiqiang-2026'))('GET', '/api/v1/me');
+	assert.equal(me.json.must_change_password, true, 'logs in, and must change the first password');
+});

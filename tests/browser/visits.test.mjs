@@ -100,16 +100,20 @@ test('a door-knocker records a visit with a demand on a phone; the draft outlive
 		// The server stores the visit but its answer is lost on the way back: the page keeps it.
 		const keys = [];
 		let lose = true;
+		let stored;
+		const firstStored = new Promise((resolve) => (stored = resolve));
 		await page.route('**/api/v1/visits', async (route) => {
 			const req = route.request();
 			if (req.method() !== 'POST') return route.continue();
 			keys.push(req.headers()['idempotency-key']);
 			if (!lose) return route.continue();
 			lose = false;
-			await route.fetch();
+			await route.fetch(); // the server answered: the visit is stored
+			stored();
 			return route.abort('connectionreset');
 		});
 		await page.locator('[data-test="visit-submit"]').click();
+		await firstStored;
 		await page.locator('[data-test="visit-pending"]').waitFor();
 		assert.equal((await visitsOfHousehold()).length, 2, 'the first send was stored');
 

@@ -1182,4 +1182,15 @@ export default {
 		communityRequired: 'Choose a community',
 		skillsHint: 'Comma-separated, e.g. electrician, legal advice',
 	},
+	residentAccount: {
+		title: 'Own account',
+		has: 'Account: {username}',
+		firstLogin: 'first password not yet changed',
+		none: 'No account yet. With one, the resident raises demands, follows them and rates the outcome.',
+		open: 'Open an account',
+		username: 'Username',
+		password: 'First password',
+		hint: 'Give the resident the username and first password on paper; they must change the password at the first login.',
+		save: 'Open',
+	},
 };

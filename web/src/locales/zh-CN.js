@@ -1177,4 +1177,15 @@ export default {
 		communityRequired: '请选择社区',
 		skillsHint: '用逗号分隔，如 水电维修，法律咨询',
 	},
+	residentAccount: {
+		title: '居民账号',
+		has: '账号：{username}',
+		firstLogin: '尚未修改初始密码',
+		none: '尚未开通账号。开通后，居民可以自己提诉求、查进度、评价结果。',
+		open: '开通账号',
+		username: '用户名',
+		password: '初始密码',
+		hint: '把用户名和初始密码写在纸上交给居民；首次登录时必须修改密码。',
+		save: '开通',
+	},
 };
