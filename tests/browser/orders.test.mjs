@@ -187,6 +187,10 @@ test('the statistics page shows the rates and draws its charts', { timeout: 9000
 		// By the areas one level down: the bar chart is drawn again.
 		await page.locator('[data-test="stats-by"] .el-radio-button', { hasText: '按下级区域' }).click();
 		await page.locator('[data-test="stats-bar"] canvas').waitFor();
+		// By work team (the demands went to the grid worker's team): drawn from one metrics call per team.
+		await page.locator('[data-test="stats-by-team"]').click();
+		await page.locator('[data-test="stats-bar"] canvas').waitFor();
+		await page.locator('[data-test="stats-handler"]').waitFor();
 	});
 });
 
