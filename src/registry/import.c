@@ -709,6 +709,15 @@ struct ctx {
 static void reject(struct ctx *c, int64_t row, enum col col, const char *value, const char *reason)
 {
 	FILE *f = c->report;
+	char masked[64];
+	if (c->o->mask_numbers && value != NULL && (col == C_ID || col == C_PHONE)) {
+		/* The first three and last two characters: enough to find the row, not the number. */
+		size_t n = strlen(value) < sizeof(masked) ? strlen(value) : sizeof(masked) - 1;
+		for (size_t i = 0; i < n; i++)
+			masked[i] = i < 3 || i + 2 >= n ? value[i] : '*';
+		masked[n] = '\0';
+		value = masked;
+	}
 	fprintf(f, "%lld,", (long long)row);
 	csv_fwrite(f, col_names[col], strlen(col_names[col]));
 	fputc(',', f);

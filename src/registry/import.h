@@ -29,6 +29,7 @@ enum import_status {
 struct import_options {
 	bool all_or_nothing; /* one rejected row imports nothing */
 	FILE *report; /* gets CSV lines row,column,value,reason; may be NULL */
+	bool mask_numbers; /* the report masks ID and phone values (for a report kept in the database) */
 	/* May rows be written in this community (area code)? NULL: every community. A row outside is
 	 * rejected on the community column with the reason "is outside your areas". */
 	bool (*in_scope)(void *ctx, const char *community_code);

@@ -75,6 +75,7 @@ static bool import_run(struct job *job, struct db *db, json_t *p)
 	struct import_options o = {
 	    .all_or_nothing = json_is_true(json_object_get(p, "all_or_nothing")),
 	    .report = f,
+	    .mask_numbers = true, /* the report is stored as the job's result */
 	    .in_scope = in_scope,
 	    .progress = progress,
 	    .ctx = &run,

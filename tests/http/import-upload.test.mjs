@@ -50,13 +50,14 @@ const names = async (q) =>
 	(await staff.get(`/api/v1/residents?q=${encodeURIComponent(q)}`)).json.items.map((x) => x.name).sort();
 
 test('an upload is imported by a job: summary, progress, and a report of the rejected rows', async () => {
+	const badId = newId('19700101').slice(0, 17) + '0';
 	const padding = '备注'.repeat(200); // the file is larger than body_max, which uploads do not obey
 	const csv = [
 		'姓名,社区,身份证号,联系电话,楼栋,单元,房号',
 		`上传甲,${A},${newId('19500301')},13911110001,1栋,1,101`,
 		`上传乙,${A},,13911110002,1栋,1,102`,
 		`上传丙,${B},${newId('19600101')},,,,`, // outside the uploader's areas
-		`上传丁,${A},${newId('19700101').slice(0, 17)}0,,,,`, // a wrong check character
+		`上传丁,${A},${badId},,,,`, // a wrong check character
 		`"上传戊",${A},,12345,,,`, // a bad phone
 		`${padding},${A},,,,,`, // a name of 400 characters
 	].join('\r\n');
@@ -81,6 +82,8 @@ test('an upload is imported by a job: summary, progress, and a report of the rej
 	assert.equal(byRow['4'][1], 'community');
 	assert.match(byRow['4'][3], /outside your areas/);
 	assert.equal(byRow['5'][1], 'id_number');
+	assert.equal(byRow['5'][2], `420${'*'.repeat(13)}${badId.slice(-2)}`, 'masked in a report kept on the server');
+	assert.ok(!report.text.includes(badId), 'the full number is not in the report');
 	assert.equal(byRow['6'][1], 'phone');
 	assert.equal(byRow['7'][1], 'name');
 	assert.deepEqual(await names('上传'), ['上传乙', '上传甲']);
