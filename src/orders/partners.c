@@ -788,22 +788,6 @@ static void check_in_self(struct req *r)
 	check_in(r, u->id, true);
 }
 
-/* A LIKE pattern matching text that holds skill between commas. */
-static const char *skill_pattern(struct arena *a, const char *skill)
-{
-	char *p = arena_alloc(a, strlen(skill) * 2 + 5), *o = p;
-	*o++ = '%';
-	*o++ = ',';
-	for (const char *s = skill; *s != '\0'; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			*o++ = '\\';
-		*o++ = *s;
-	}
-	*o++ = ',';
-	*o++ = '%';
-	return p;
-}
-
 /* Cadres of the caller's areas, of the caller's unit, and the caller. */
 static void list_cadres(struct req *r)
 {
@@ -813,7 +797,7 @@ static void list_cadres(struct req *r)
 	int n;
 	const char **codes = view_scope(a, u, &n);
 	const char *area = req_area(r), *skill = req_query(r, "skill");
-	const char *pattern = skill ? skill_pattern(a, skill) : NULL;
+	const char *pattern = skill ? db_like(a, "%,", skill, ",%") : NULL;
 	int64_t partner = req_query_int(r, "partner", 0), limit = req_limit(r), last = 0, count = 0;
 	struct db_stmt *st =
 	    db_prepare(db, arena_printf(a,
@@ -1038,21 +1022,6 @@ static void remove_team_member(struct req *r)
 
 static const char *const people_roles[] = {"cadre", "partner_liaison", "grid_worker", "community_staff", NULL};
 
-/* A LIKE pattern matching text that contains q. */
-static const char *contains_pattern(struct arena *a, const char *q)
-{
-	char *p = arena_alloc(a, strlen(q) * 2 + 3), *o = p;
-	*o++ = '%';
-	for (const char *s = q; *s != '\0'; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			*o++ = '\\';
-		*o++ = *s;
-	}
-	*o++ = '%';
-	*o = '\0';
-	return p;
-}
-
 /* Active users holding the role over an area the caller manages partners in,
  * matched by username or display name; one row each (their first such area). */
 static void list_people(struct req *r)
@@ -1061,7 +1030,7 @@ static void list_people(struct req *r)
 	int n;
 	const char **codes = user_scope(a, req_user(r), MANAGE, &n);
 	const char *role = req_query(r, "role"), *q = req_query(r, "q");
-	const char *pattern = q != NULL && q[0] != '\0' ? contains_pattern(a, q) : NULL;
+	const char *pattern = q != NULL && q[0] != '\0' ? db_like(a, "%", q, "%") : NULL;
 	int64_t limit = req_limit(r), last = 0, count = 0;
 	struct db_stmt *st = db_prepare(req_db(r),
 	    arena_printf(a,

@@ -349,16 +349,7 @@ struct db_stmt *select_residents(struct db *db, struct arena *a, const struct fi
 	} else if (by == BY_PIECE) {
 		db_bind_text(st, i++, q);
 	} else if (by == BY_LIKE) {
-		/* LIKE wildcards typed by the user match literally. */
-		char *like = arena_alloc(a, strlen(q) * 2 + 3), *o = like;
-		*o++ = '%';
-		for (const char *p = q; *p; p++) {
-			if (*p == '%' || *p == '_' || *p == '\\')
-				*o++ = '\\';
-			*o++ = *p;
-		}
-		*o++ = '%';
-		db_bind_text(st, i++, like);
+		db_bind_text(st, i++, db_like(a, "%", q, "%")); /* wildcards typed by the user match literally */
 	}
 	i = scope_bind(st, i, a, f->codes, f->ncodes);
 	const char *range[1] = {f->area ? f->area : ""};

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../core/arena.h"
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/banned.h"
@@ -235,3 +236,16 @@ bool db_integrity(struct db *db) { return db->drv->integrity(db->conn); }
 int db_bulk(struct db *db, enum db_bulk mode) { return db->drv->bulk(db->conn, mode); }
 char *db_indexes_drop(struct db *db, const char *table) { return db->drv->indexes_drop(db->conn, table); }
 void db_checkpoint(struct db *db) { db->drv->checkpoint(db->conn); }
+
+char *db_like(struct arena *a, const char *before, const char *text, const char *after)
+{
+	char *p = arena_alloc(a, strlen(before) + strlen(text) * 2 + strlen(after) + 1), *o = p;
+	o = stpcpy(o, before);
+	for (const char *s = text; *s != '\0'; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	stpcpy(o, after);
+	return p;
+}

@@ -55,6 +55,11 @@ bool db_null(struct db_stmt *st, int col);
 int64_t db_last_id(struct db *db);
 int64_t db_changes(struct db *db);
 
+struct arena;
+/* A LIKE pattern (for `LIKE ? ESCAPE '\\'`): before, then text with %, _ and \ made literal, then
+ * after; e.g. ("%", q, "%") for "contains q". Allocated in a. */
+char *db_like(struct arena *a, const char *before, const char *text, const char *after);
+
 /* Write transactions take the write lock at once (BEGIN IMMEDIATE). */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
