@@ -310,6 +310,8 @@ static uint64_t gram_text(const char *gram)
 	return v;
 }
 
+bool load_running(struct db *db) { return active != NULL && active->db == db; }
+
 bool load_gram(struct db *db, int64_t resident, const char *gram, const char *area_code, bool add)
 {
 	struct load *l = active;
@@ -418,20 +420,6 @@ static void rank_areas(struct load *l)
 	free(rank);
 }
 
-#define GRAMS_PER_INSERT 64
-
-/* Bind piece g at parameters first..first+2. */
-static void bind_gram(struct db_stmt *st, int first, const struct load *l, const struct gram *g)
-{
-	char text[9];
-	for (int i = 0; i < 8; i++)
-		text[i] = (char)(g->text >> (56 - 8 * i));
-	text[8] = '\0';
-	db_bind_text(st, first, text);
-	db_bind_text(st, first + 1, l->codes[g->area]);
-	db_bind_int(st, first + 2, g->resident);
-}
-
 /* Drop the pieces taken back and the repeats (a name like 丽丽 has 丽 twice) from sorted grams. */
 static size_t unique_grams(struct gram *g, size_t n)
 {
@@ -442,31 +430,34 @@ static size_t unique_grams(struct gram *g, size_t n)
 	return kept;
 }
 
-/* Write the pieces in key order, many to a statement: appending in order is what B-trees do fastest. */
+struct gram_rows {
+	const struct load *l;
+	size_t i, n;
+	char text[9];
+};
+
+static bool next_gram(void *ctx, struct db_value *v)
+{
+	struct gram_rows *r = ctx;
+	if (r->i == r->n)
+		return false;
+	const struct gram *g = &r->l->grams[r->i++];
+	for (int i = 0; i < 8; i++)
+		r->text[i] = (char)(g->text >> (56 - 8 * i));
+	r->text[8] = '\0';
+	v[0] = (struct db_value){.type = DBV_TEXT, .p = r->text};
+	v[1] = (struct db_value){.type = DBV_TEXT, .p = r->l->codes[g->area]};
+	v[2] = (struct db_value){.type = DBV_INT, .i = g->resident};
+	return true;
+}
+
+/* Write the pieces in key order: appending in order is what B-trees do fastest. */
 static int write_grams(struct load *l)
 {
 	rank_areas(l);
 	sort_grams(l);
-	size_t n = unique_grams(l->grams, l->ngrams), i = 0;
-#define INSERT_GRAM "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
-#define IGNORE " ON CONFLICT DO NOTHING"
-	char many[sizeof(INSERT_GRAM IGNORE) + GRAMS_PER_INSERT * 11];
-	size_t len = (size_t)snprintf(many, sizeof(many), "%s", INSERT_GRAM);
-	for (int k = 1; k < GRAMS_PER_INSERT; k++)
-		len += (size_t)snprintf(many + len, sizeof(many) - len, ", (?, ?, ?)");
-	snprintf(many + len, sizeof(many) - len, "%s", IGNORE);
-	int rc = DB_DONE;
-	while (rc == DB_DONE && i < n) {
-		bool full = n - i >= GRAMS_PER_INSERT;
-		struct db_stmt *st = db_prepare(l->db, full ? many : INSERT_GRAM IGNORE);
-		if (st == NULL)
-			return DB_ERROR;
-		for (int k = 0; k < (full ? GRAMS_PER_INSERT : 1); k++)
-			bind_gram(st, 3 * k + 1, l, &l->grams[i++]);
-		rc = db_step(st);
-		db_reset(st);
-	}
-	return rc == DB_DONE ? DB_OK : rc;
+	struct gram_rows rows = {.l = l, .n = unique_grams(l->grams, l->ngrams)};
+	return db_insert_rows(l->db, "name_grams", "gram, area_code, resident_id", 3, true, next_gram, &rows);
 }
 
 int load_finish(struct load *l)
@@ -680,6 +671,7 @@ struct plan {
 	int64_t person; /* someone stored before the import, to update; else 0 */
 	const char *old_name, *old_area; /* the person's stored name and area */
 	int64_t same_as; /* an earlier plan whose new person this row updates; else -1 */
+	int64_t household; /* its household (0: none), once known */
 	int64_t id; /* the resident, once stored */
 };
 
@@ -1146,11 +1138,24 @@ static int update_person(struct ctx *c, int64_t id, const struct resident_row *r
 	return rc;
 }
 
+static struct resident_row plan_row(const struct plan *p, int64_t household)
+{
+	return (struct resident_row){household, p->where, p->name, p->gender, p->birth, p->doc, p->idn, p->phone,
+	    p->relation, "", p->registered};
+}
+
+static int store_tags(struct ctx *c, const struct plan *p)
+{
+	int rc = DB_OK;
+	for (int i = 0; i < p->ntags && rc == DB_OK; i++)
+		rc = load_tag(c->load, p->id, p->tags[i]);
+	return rc;
+}
+
 /* Write a resolved row: the person (new or updated, in household), the tags. */
 static int store(struct ctx *c, struct plan *p, int64_t household, struct arena *a)
 {
-	struct resident_row r = {household, p->where, p->name, p->gender, p->birth, p->doc, p->idn, p->phone,
-	    p->relation, "", p->registered};
+	struct resident_row r = plan_row(p, household);
 	int rc;
 	if (p->same_as >= 0) {
 		const struct plan *first = &c->plans[p->same_as];
@@ -1162,9 +1167,7 @@ static int store(struct ctx *c, struct plan *p, int64_t household, struct arena 
 	} else {
 		rc = resident_insert(c->db, a, &r, c->now, &p->id);
 	}
-	for (int i = 0; i < p->ntags && rc == DB_OK; i++)
-		rc = load_tag(c->load, p->id, p->tags[i]);
-	return rc;
+	return rc == DB_OK ? store_tags(c, p) : rc;
 }
 
 /* The row's household (created when missing), 0 if it names none. */
@@ -1270,22 +1273,51 @@ static uint64_t *address_order(struct ctx *c, size_t *n)
 	return order;
 }
 
-/* Store the plans: new people in address order, then the updates in row order. */
+/* The new people in the order of their plans' indexes in order[0..n) (resident_rows_fn). */
+struct new_people {
+	struct plan *plans;
+	const uint64_t *order;
+	size_t k, n;
+	struct resident_row row;
+};
+
+static const struct resident_row *next_new_person(void *ctx)
+{
+	struct new_people *np = ctx;
+	if (np->k == np->n)
+		return NULL;
+	const struct plan *p = &np->plans[np->order[np->k++] & 0xffffffff];
+	np->row = plan_row(p, p->household);
+	return &np->row;
+}
+
+/* Store the plans: new people in address order (their households first, then all of
+ * them in one statement), then the updates in row order. */
 static int store_all(struct ctx *c, struct import_result *res)
 {
 	size_t n = 0;
 	uint64_t *order = address_order(c, &n);
-	struct arena *a = arena_new();
-	int64_t household = 0;
 	int rc = DB_OK;
-	for (size_t k = 0; k < n && rc == DB_OK; k++, arena_reset(a)) {
+	for (size_t k = 0; k < n && rc == DB_OK; k++) {
 		struct plan *p = &c->plans[order[k] & 0xffffffff];
 		/* Each address once: the rows of a household follow one another. */
 		if (k == 0 || order[k] >> 32 != order[k - 1] >> 32)
-			rc = household_of(c, p, &household);
-		if (rc == DB_OK && (rc = store(c, p, household, a)) == DB_OK)
+			rc = household_of(c, p, &p->household);
+		else
+			p->household = c->plans[order[k - 1] & 0xffffffff].household;
+	}
+	struct new_people np = {.plans = c->plans, .order = order, .n = n};
+	int64_t first = 0;
+	if (rc == DB_OK && n > 0)
+		rc = residents_insert_many(c->db, c->now, next_new_person, &np, &first);
+	for (size_t k = 0; k < n && rc == DB_OK; k++) {
+		struct plan *p = &c->plans[order[k] & 0xffffffff];
+		p->id = first + (int64_t)k;
+		if ((rc = store_tags(c, p)) == DB_OK)
 			count(c, p, res);
 	}
+	struct arena *a = arena_new();
+	int64_t household = 0;
 	for (size_t i = 0; i < c->nplans && rc == DB_OK; i++, arena_reset(a)) {
 		struct plan *p = &c->plans[i];
 		if (p->person == 0 && p->same_as < 0)

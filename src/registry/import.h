@@ -75,6 +75,8 @@ int load_finish(struct load *l);
 /* End the load without writing (the caller rolls back); NULL is allowed. */
 void load_abandon(struct load *l);
 
+/* Whether a load runs on this thread for db. */
+bool load_running(struct db *db);
 /* For name_grams_add and name_grams_remove: while a load runs on this thread for db,
  * it takes a name piece to add (or drops one it holds, for a resident it stored) and
  * returns true; otherwise false, and the caller writes the table itself. */

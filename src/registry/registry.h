@@ -38,6 +38,12 @@ struct resident_row {
 /* Insert a resident and its name pieces (inside the caller's transaction); *id
  * gets its id. DB_CONSTRAINT when the document number is registered already. */
 int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id);
+/* Insert many residents in one go, inside a bulk load (load_begin), which takes their
+ * name pieces: next gives each row in turn (NULL when done; the row may change once
+ * next is called again), and they get the ids *first_id, *first_id + 1, ... in that
+ * order. DB_CONSTRAINT when a document number is registered already. */
+typedef const struct resident_row *(*resident_rows_fn)(void *ctx);
+int residents_insert_many(struct db *db, int64_t now, resident_rows_fn next, void *ctx, int64_t *first_id);
 /* Update resident id from row (its empty fields keep their values); old_name and
  * old_area are the stored ones, whose name pieces are replaced if they change. */
 int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, const char *old_name,

@@ -9,6 +9,7 @@
 #include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/clock.h"
+#include "../core/log.h"
 #include "../core/parse.h"
 #include "../core/seal.h"
 #include "../platform/area_tree.h"
@@ -56,18 +57,24 @@ int name_grams_add(struct db *db, int64_t id, const char *name, const char *area
 	return DB_OK;
 }
 
-/* Seal, index and mask a row's numbers and bind them at columns first..first+5
- * (id sealed, index, masked; phone sealed, index, masked); absent numbers stay NULL. */
-static void bind_numbers(struct db_stmt *st, int first, struct arena *a, const struct resident_row *row)
+/* A row's numbers as stored: sealed, blind index, masked (id number, then phone). */
+struct stored_numbers {
+	const unsigned char *box[2], *idx[2];
+	size_t box_n[2];
+	const char *masked[2];
+};
+
+/* Seal, index and mask a row's numbers into s; absent numbers stay NULL. */
+static void store_numbers(struct arena *a, const struct resident_row *row, struct stored_numbers *s)
 {
 	const char *values[2] = {row->id_number, row->phone};
 	static const char *const places[2] = {"resident.id_number", "resident.phone"};
 	static const char *const kinds[2] = {"id_number", "phone"};
+	*s = (struct stored_numbers){0};
 	for (int k = 0; k < 2; k++) {
 		if (values[k] == NULL)
 			continue;
-		size_t n;
-		unsigned char *box = seal(a, places[k], values[k], strlen(values[k]), &n);
+		s->box[k] = seal(a, places[k], values[k], strlen(values[k]), &s->box_n[k]);
 		unsigned char *idx = arena_alloc(a, BLIND_BYTES);
 		char *masked = arena_alloc(a, strlen(values[k]) + 1);
 		blind_index(kinds[k], values[k], idx);
@@ -75,9 +82,23 @@ static void bind_numbers(struct db_stmt *st, int first, struct arena *a, const s
 			id_mask(values[k], masked);
 		else
 			phone_mask(values[k], masked);
-		db_bind_blob(st, first + 3 * k, box, n);
-		db_bind_blob(st, first + 3 * k + 1, idx, BLIND_BYTES);
-		db_bind_text(st, first + 3 * k + 2, masked);
+		s->idx[k] = idx;
+		s->masked[k] = masked;
+	}
+}
+
+/* Bind a row's stored numbers at columns first..first+5 (id sealed, index, masked;
+ * phone sealed, index, masked). */
+static void bind_numbers(struct db_stmt *st, int first, struct arena *a, const struct resident_row *row)
+{
+	struct stored_numbers s;
+	store_numbers(a, row, &s);
+	for (int k = 0; k < 2; k++) {
+		if (s.box[k] == NULL)
+			continue;
+		db_bind_blob(st, first + 3 * k, s.box[k], s.box_n[k]);
+		db_bind_blob(st, first + 3 * k + 1, s.idx[k], BLIND_BYTES);
+		db_bind_text(st, first + 3 * k + 2, s.masked[k]);
 	}
 }
 
@@ -115,6 +136,81 @@ int resident_insert(struct db *db, struct arena *a, const struct resident_row *r
 		return rc;
 	*id = db_last_id(db);
 	return name_grams_add(db, *id, row->name, row->area_code);
+}
+
+/* --- many at once --- */
+
+struct insert_many {
+	resident_rows_fn next;
+	void *ctx;
+	struct db *db;
+	struct arena *a; /* one row's values */
+	int64_t id, now;
+	int rc; /* the first failure to take a row's name pieces */
+};
+
+#define RESIDENT_INSERT_COLUMNS                                                                                 \
+	"id, household_id, area_code, name, gender, birth_date, document_type, id_sealed, id_index, id_masked," \
+	" phone_sealed, phone_index, phone_masked, relation, notes, status, version, created_at, updated_at,"   \
+	" registered_address"
+#define RESIDENT_INSERT_NCOLS 20
+
+static struct db_value text_value(const char *s)
+{
+	return s ? (struct db_value){.type = DBV_TEXT, .p = s} : (struct db_value){0};
+}
+static struct db_value int_value(int64_t i) { return (struct db_value){.type = DBV_INT, .i = i}; }
+
+static bool next_resident(void *ctx, struct db_value *v)
+{
+	struct insert_many *m = ctx;
+	const struct resident_row *row = m->rc == DB_OK ? m->next(m->ctx) : NULL;
+	if (row == NULL)
+		return false;
+	arena_reset(m->a);
+	int64_t id = m->id++;
+	struct stored_numbers s;
+	store_numbers(m->a, row, &s);
+	v[0] = int_value(id);
+	if (row->household_id)
+		v[1] = int_value(row->household_id);
+	v[2] = text_value(row->area_code);
+	v[3] = text_value(row->name);
+	v[4] = text_value(row->gender);
+	v[5] = text_value(row->birth_date);
+	v[6] = text_value(row->document_type);
+	for (int k = 0; k < 2; k++) {
+		if (s.box[k] == NULL)
+			continue;
+		v[7 + 3 * k] = (struct db_value){.type = DBV_BLOB, .p = s.box[k], .n = s.box_n[k]};
+		v[8 + 3 * k] = (struct db_value){.type = DBV_BLOB, .p = s.idx[k], .n = BLIND_BYTES};
+		v[9 + 3 * k] = text_value(s.masked[k]);
+	}
+	v[13] = text_value(row->relation);
+	v[14] = text_value(row->notes ? row->notes : "");
+	v[15] = text_value("active");
+	v[16] = int_value(1);
+	v[17] = int_value(m->now);
+	v[18] = int_value(m->now);
+	v[19] = text_value(row->registered_address);
+	m->rc = name_grams_add(m->db, id, row->name, row->area_code);
+	return true;
+}
+
+int residents_insert_many(struct db *db, int64_t now, resident_rows_fn next, void *ctx, int64_t *first_id)
+{
+	if (!load_running(db))
+		BUG("residents_insert_many outside a load");
+	struct db_stmt *st = db_stmt(db, "SELECT coalesce(max(id), 0) + 1 FROM residents", NULL);
+	if (st == NULL || db_step(st) != DB_ROW)
+		return DB_ERROR;
+	struct insert_many m = {next, ctx, db, arena_new(), db_int(st, 0), now, DB_OK};
+	db_reset(st);
+	*first_id = m.id;
+	int rc =
+	    db_insert_rows(db, "residents", RESIDENT_INSERT_COLUMNS, RESIDENT_INSERT_NCOLS, false, next_resident, &m);
+	arena_free(m.a);
+	return rc == DB_OK ? m.rc : rc;
 }
 
 int name_grams_remove(struct db *db, int64_t id, const char *name, const char *area_code)

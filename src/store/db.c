@@ -235,6 +235,13 @@ int db_restore(struct db *db, const char *from) { return db->drv->restore(db->co
 bool db_integrity(struct db *db) { return db->drv->integrity(db->conn); }
 int db_bulk(struct db *db, enum db_bulk mode) { return db->drv->bulk(db->conn, mode); }
 char *db_indexes_drop(struct db *db, const char *table) { return db->drv->indexes_drop(db->conn, table); }
+int db_insert_rows(
+    struct db *db, const char *table, const char *columns, int ncols, bool skip_conflicts, db_rows_fn next, void *ctx)
+{
+	if (ncols < 1 || ncols > DB_ROWS_MAX_COLS)
+		BUG("db_insert_rows: too many columns");
+	return db->drv->insert_rows(db->conn, table, columns, ncols, skip_conflicts, next, ctx);
+}
 void db_checkpoint(struct db *db) { db->drv->checkpoint(db->conn); }
 
 char *db_like(struct arena *a, const char *before, const char *text, const char *after)

@@ -95,6 +95,23 @@ int db_bulk(struct db *db, enum db_bulk mode);
  * db_exec before the commit; building an index once from all rows is many times
  * faster than inserting into it row by row. NULL on error. */
 char *db_indexes_drop(struct db *db, const char *table);
+/* One value of a row given to db_insert_rows. */
+struct db_value {
+	enum { DBV_NULL, DBV_INT, DBV_TEXT, DBV_BLOB } type;
+	int64_t i;
+	const void *p; /* NUL-terminated text, or blob */
+	size_t n; /* blob bytes */
+};
+#define DB_ROWS_MAX_COLS 24
+/* Fill the next row's values (they start as NULL); false when there are no more.
+ * What they point to must stay valid until the next call. */
+typedef bool (*db_rows_fn)(void *ctx, struct db_value *values);
+/* Insert the rows next gives into table's columns (ncols of them, comma-separated,
+ * at most DB_ROWS_MAX_COLS) in one statement, without copying each value into a
+ * prepared statement first: for bulk loads. With skip_conflicts, a row that repeats a
+ * unique key is left out. DB_OK, or the statement's error (DB_CONSTRAINT, ...). */
+int db_insert_rows(
+    struct db *db, const char *table, const char *columns, int ncols, bool skip_conflicts, db_rows_fn next, void *ctx);
 /* Flush the write-ahead log into the main file (at shutdown). */
 void db_checkpoint(struct db *db);
 /* Nanoseconds this thread spent in the database so far (for /metrics). */
@@ -127,6 +144,8 @@ struct db_driver {
 	void (*checkpoint)(void *conn);
 	int (*bulk)(void *conn, enum db_bulk mode);
 	char *(*indexes_drop)(void *conn, const char *table);
+	int (*insert_rows)(void *conn, const char *table, const char *columns, int ncols, bool skip_conflicts,
+	    db_rows_fn next, void *ctx);
 	const char *(*errmsg)(void *conn);
 };
 

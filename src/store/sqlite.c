@@ -28,6 +28,157 @@ static int map_rc(int rc)
 	}
 }
 
+/* --- rows from C for db_insert_rows: INSERT ... SELECT from doorstep_rows(?), an
+ * eponymous virtual table whose hidden argument is the row source (a pointer
+ * bound with sqlite3_bind_pointer), so the values go from the loader's memory
+ * into the table's records with no statement per row. --- */
+
+#define ROWS_POINTER "doorstep_rows"
+
+struct rows_src {
+	db_rows_fn next;
+	void *ctx;
+};
+
+struct rows_cursor {
+	sqlite3_vtab_cursor base;
+	struct rows_src *src;
+	struct db_value values[DB_ROWS_MAX_COLS];
+	bool eof;
+	sqlite3_int64 rowid;
+};
+
+static int rows_connect(sqlite3 *h, void *aux, int argc, const char *const *argv, sqlite3_vtab **vt, char **err)
+{
+	char sql[64 + DB_ROWS_MAX_COLS * 5] = "CREATE TABLE x(";
+	size_t len = strlen(sql);
+	for (int i = 0; i < DB_ROWS_MAX_COLS; i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "c%d,", i);
+	snprintf(sql + len, sizeof(sql) - len, "src HIDDEN)");
+	int rc = sqlite3_declare_vtab(h, sql);
+	if (rc != SQLITE_OK)
+		return rc;
+	if ((*vt = sqlite3_malloc(sizeof(**vt))) == NULL)
+		return SQLITE_NOMEM;
+	memset(*vt, 0, sizeof(**vt));
+	return SQLITE_OK;
+}
+
+static int rows_disconnect(sqlite3_vtab *vt)
+{
+	sqlite3_free(vt);
+	return SQLITE_OK;
+}
+
+/* Only usable with its source given: doorstep_rows(?). */
+static int rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+	for (int i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+		if (c->iColumn == DB_ROWS_MAX_COLS && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->usable) {
+			info->aConstraintUsage[i].argvIndex = 1;
+			info->aConstraintUsage[i].omit = 1;
+			info->estimatedCost = 1;
+			return SQLITE_OK;
+		}
+	}
+	return SQLITE_CONSTRAINT;
+}
+
+static int rows_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur)
+{
+	struct rows_cursor *c = sqlite3_malloc(sizeof(*c));
+	if (c == NULL)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	*cur = &c->base;
+	return SQLITE_OK;
+}
+
+static int rows_close(sqlite3_vtab_cursor *cur)
+{
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+static int rows_next(sqlite3_vtab_cursor *cur)
+{
+	struct rows_cursor *c = (struct rows_cursor *)cur;
+	memset(c->values, 0, sizeof(c->values));
+	c->eof = c->src == NULL || !c->src->next(c->src->ctx, c->values);
+	c->rowid++;
+	return SQLITE_OK;
+}
+
+static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc, sqlite3_value **argv)
+{
+	struct rows_cursor *c = (struct rows_cursor *)cur;
+	c->src = argc == 1 ? sqlite3_value_pointer(argv[0], ROWS_POINTER) : NULL;
+	c->rowid = 0;
+	return rows_next(cur);
+}
+
+static int rows_eof(sqlite3_vtab_cursor *cur) { return ((struct rows_cursor *)cur)->eof; }
+
+/* The values stay the loader's until the next row: SQLite copies them into the record. */
+static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	const struct db_value *v = &((struct rows_cursor *)cur)->values[col < DB_ROWS_MAX_COLS ? col : 0];
+	if (col >= DB_ROWS_MAX_COLS || v->type == DBV_NULL)
+		sqlite3_result_null(ctx);
+	else if (v->type == DBV_INT)
+		sqlite3_result_int64(ctx, v->i);
+	else if (v->type == DBV_TEXT)
+		sqlite3_result_text(ctx, v->p, -1, SQLITE_STATIC);
+	else
+		sqlite3_result_blob64(ctx, v->p, v->n, SQLITE_STATIC);
+	return SQLITE_OK;
+}
+
+static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+	*rowid = ((struct rows_cursor *)cur)->rowid;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module rows_module = {
+    .xConnect = rows_connect,
+    .xBestIndex = rows_best_index,
+    .xDisconnect = rows_disconnect,
+    .xOpen = rows_open,
+    .xClose = rows_close,
+    .xFilter = rows_filter,
+    .xNext = rows_next,
+    .xEof = rows_eof,
+    .xColumn = rows_column,
+    .xRowid = rows_rowid,
+};
+
+static int sq_insert_rows(
+    void *c, const char *table, const char *columns, int ncols, bool skip_conflicts, db_rows_fn next, void *ctx)
+{
+	sqlite3_str *sql = sqlite3_str_new(c);
+	sqlite3_str_appendf(sql, "INSERT INTO \"%w\" (%s) SELECT c0", table, columns);
+	for (int i = 1; i < ncols; i++)
+		sqlite3_str_appendf(sql, ", c%d", i);
+	/* WHERE true: without it, ON CONFLICT would be read as part of the SELECT's join. */
+	sqlite3_str_appendf(
+	    sql, " FROM doorstep_rows(?)%s", skip_conflicts ? " WHERE true ON CONFLICT DO NOTHING" : "");
+	char *text = sqlite3_str_finish(sql);
+	sqlite3_stmt *st = NULL;
+	int rc = text ? sqlite3_prepare_v2(c, text, -1, &st, NULL) : SQLITE_NOMEM;
+	sqlite3_free(text);
+	struct rows_src src = {next, ctx};
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_pointer(st, 1, &src, ROWS_POINTER, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		log_warnx("bulk insert into %s: %s", table, sqlite3_errmsg(c));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? DB_OK : map_rc(rc);
+}
+
 static void *sq_open(const char *path, bool create, char *err, size_t errn)
 {
 	sqlite3 *h = NULL;
@@ -38,6 +189,11 @@ static void *sq_open(const char *path, bool create, char *err, size_t errn)
 		return NULL;
 	}
 	sqlite3_extended_result_codes(h, 0);
+	if (sqlite3_create_module(h, "doorstep_rows", &rows_module, NULL) != SQLITE_OK) {
+		snprintf(err, errn, "cannot open database %s: %s", path, sqlite3_errmsg(h));
+		sqlite3_close(h);
+		return NULL;
+	}
 	sqlite3_busy_timeout(h, (int)config_get(CFG_SQLITE_BUSY_TIMEOUT));
 	char pragmas[256];
 	snprintf(pragmas, sizeof(pragmas),
@@ -231,5 +387,6 @@ const struct db_driver db_sqlite_driver = {
     .checkpoint = sq_checkpoint,
     .bulk = sq_bulk,
     .indexes_drop = sq_indexes_drop,
+    .insert_rows = sq_insert_rows,
     .errmsg = sq_errmsg,
 };

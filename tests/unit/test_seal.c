@@ -2,7 +2,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <sodium.h>
 
@@ -51,6 +54,40 @@ static void each_seal_differs(void **state)
 	arena_free(a);
 }
 
+static int nonce_cmp(const void *x, const void *y) { return memcmp(x, y, 24); }
+
+/* Nonces come from a buffer refilled now and then: none repeats across refills, and a forked child
+ * does not reuse its parent's. */
+static void nonces_never_repeat(void **state)
+{
+	enum { N = 1000 };
+	static unsigned char nonces[N + 2][24];
+	struct arena *a = arena_new();
+	for (int i = 0; i < N; i++) {
+		size_t n;
+		memcpy(nonces[i], seal(a, "x", "same", 4, &n), 24);
+	}
+	int pipefd[2];
+	assert_int_equal(pipe(pipefd), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		size_t n;
+		_exit(write(pipefd[1], seal(a, "x", "same", 4, &n), 24) == 24 ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(read(pipefd[0], nonces[N], 24), 24);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	size_t n;
+	memcpy(nonces[N + 1], seal(a, "x", "same", 4, &n), 24); /* what the child would have repeated */
+	qsort(nonces, N + 2, 24, nonce_cmp);
+	for (int i = 1; i < N + 2; i++)
+		assert_true(memcmp(nonces[i - 1], nonces[i], 24) != 0);
+	arena_free(a);
+}
+
 static void blind_index_is_keyed_and_kind_separated(void **state)
 {
 	unsigned char a[BLIND_BYTES], b[BLIND_BYTES], c[BLIND_BYTES];
@@ -72,6 +109,7 @@ int main(void)
 	    cmocka_unit_test(round_trip),
 	    cmocka_unit_test(tampering_and_moving_are_detected),
 	    cmocka_unit_test(each_seal_differs),
+	    cmocka_unit_test(nonces_never_repeat),
 	    cmocka_unit_test(blind_index_is_keyed_and_kind_separated),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
