@@ -15,7 +15,7 @@
 #include "../core/seal.h"
 #include "../platform/area_tree.h"
 #include "idnumber.h"
-#include "import.h"
+#include "load.h"
 #include "registry.h"
 #include "../core/banned.h"
 

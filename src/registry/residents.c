@@ -15,7 +15,7 @@
 #include "../platform/area_tree.h"
 #include "../platform/platform.h"
 #include "idnumber.h"
-#include "import.h"
+#include "load.h"
 #include "registry.h"
 #include "../core/banned.h"
 
