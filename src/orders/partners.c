@@ -8,19 +8,15 @@
  * the unit's own liaison. The report of a unit's service hours goes to street
  * and district administrators (their areas' cadres) and to the unit's liaisons
  * (all its cadres). */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <xlsxwriter.h>
 
 #include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/clock.h"
-#include "../core/csv_out.h"
 #include "../core/parse.h"
+#include "../core/table_out.h"
 #include "../platform/area_tree.h"
 #include "../platform/jobs.h"
 #include "../platform/platform.h"
@@ -1062,149 +1058,6 @@ static void list_people(struct req *r)
 	reply_list(r, items, count > limit ? last : 0);
 }
 
-/* --- the report's file: a table as CSV or XLSX ---
- * The same shape as the residents export's writers (src/registry/export.c),
- * with the columns passed in; both could share one writer in src/core. */
-
-struct table_col {
-	const char *header; /* no commas: the CSV header is written as is */
-	double width; /* XLSX, in characters (a Chinese character counts two) */
-	const char *num_format; /* XLSX: the cell is a number in this format; NULL: text */
-};
-
-/* A cell: its text (CSV, and XLSX text columns) and its value (XLSX number columns). */
-struct table_cell {
-	const char *text;
-	double value;
-};
-
-#define TABLE_MAX_COLS 16
-
-struct table {
-	const struct table_col *cols;
-	size_t ncols;
-	bool xlsx;
-	FILE *csv; /* CSV into memory */
-	char *buf;
-	size_t len;
-	char path[4096]; /* XLSX: libxlsxwriter writes only to a named file, read back and removed */
-	int fd;
-	lxw_workbook *book;
-	lxw_worksheet *sheet;
-	lxw_format *head, *text, *num[TABLE_MAX_COLS];
-	lxw_row_t row;
-	bool failed;
-};
-
-static bool table_open(struct table *t, bool xlsx, const char *sheet, const struct table_col *cols, size_t n)
-{
-	memset(t, 0, sizeof(*t));
-	t->cols = cols;
-	t->ncols = n < TABLE_MAX_COLS ? n : TABLE_MAX_COLS;
-	t->xlsx = xlsx;
-	t->fd = -1;
-	if (!xlsx) {
-		if ((t->csv = open_memstream(&t->buf, &t->len)) == NULL)
-			return false;
-		char header[1024];
-		size_t used = 0;
-		for (size_t k = 0; k < t->ncols && used < sizeof(header); k++)
-			used += (size_t)snprintf(
-			    header + used, sizeof(header) - used, "%s%s", k ? "," : "", cols[k].header);
-		csv_begin(t->csv, header);
-		return true;
-	}
-	const char *dir = getenv("TMPDIR");
-	if (dir == NULL || dir[0] == '\0')
-		dir = P_tmpdir;
-	snprintf(t->path, sizeof(t->path), "%s/doorstep-report-XXXXXX", dir);
-	if ((t->fd = mkostemp(t->path, O_CLOEXEC)) < 0)
-		return false;
-	lxw_workbook_options opt = {.tmpdir = (char *)dir};
-	t->book = workbook_new_opt(t->path, &opt);
-	t->sheet = t->book ? workbook_add_worksheet(t->book, sheet) : NULL;
-	if (t->sheet == NULL) {
-		t->failed = true;
-		return true; /* table_close cleans up and fails */
-	}
-	t->text = workbook_add_format(t->book);
-	format_set_num_format(t->text, "@");
-	t->head = workbook_add_format(t->book);
-	format_set_bold(t->head);
-	for (size_t k = 0; k < t->ncols; k++) {
-		if (cols[k].num_format != NULL) {
-			t->num[k] = workbook_add_format(t->book);
-			format_set_num_format(t->num[k], cols[k].num_format);
-		}
-		worksheet_set_column(
-		    t->sheet, (lxw_col_t)k, (lxw_col_t)k, cols[k].width, t->num[k] ? t->num[k] : t->text);
-		worksheet_write_string(t->sheet, 0, (lxw_col_t)k, cols[k].header, t->head);
-	}
-	worksheet_freeze_panes(t->sheet, 1, 0);
-	t->row = 1;
-	return true;
-}
-
-static void table_row(struct table *t, const struct table_cell *cells)
-{
-	if (!t->xlsx) {
-		for (size_t k = 0; k < t->ncols; k++)
-			csv_cell(t->csv, cells[k].text, k == t->ncols - 1);
-		return;
-	}
-	if (t->failed || t->row >= LXW_ROW_MAX) {
-		t->failed = true;
-		return;
-	}
-	for (size_t k = 0; k < t->ncols; k++) {
-		char *owned = NULL;
-		lxw_error e = LXW_NO_ERROR;
-		if (t->num[k] != NULL)
-			e = worksheet_write_number(t->sheet, t->row, (lxw_col_t)k, cells[k].value, t->num[k]);
-		else if (cells[k].text != NULL && cells[k].text[0] != '\0')
-			e = worksheet_write_string(
-			    t->sheet, t->row, (lxw_col_t)k, cell_safe(cells[k].text, &owned), t->text);
-		free(owned);
-		t->failed = t->failed || e != LXW_NO_ERROR;
-	}
-	t->row++;
-}
-
-/* End the file and hand over its bytes (malloc'd), or fail; always releases the table. */
-static bool table_close(struct table *t, char **data, size_t *len)
-{
-	*data = NULL;
-	*len = 0;
-	if (!t->xlsx) {
-		bool ok = t->csv != NULL && fclose(t->csv) == 0;
-		*data = t->buf;
-		*len = t->len;
-		return ok && *data != NULL;
-	}
-	bool ok = t->book != NULL && workbook_close(t->book) == LXW_NO_ERROR && !t->failed;
-	struct stat st;
-	if (ok && t->fd >= 0 && fstat(t->fd, &st) == 0 && (*data = malloc((size_t)st.st_size + 1)) != NULL) {
-		size_t got = 0;
-		ssize_t n = 1;
-		while (got < (size_t)st.st_size &&
-		       (n = pread(t->fd, *data + got, (size_t)st.st_size - got, (off_t)got)) > 0)
-			got += (size_t)n;
-		*len = got;
-		ok = got == (size_t)st.st_size;
-	} else {
-		ok = false;
-	}
-	if (t->fd >= 0) {
-		close(t->fd);
-		unlink(t->path);
-	}
-	if (!ok) {
-		free(*data);
-		*data = NULL;
-	}
-	return ok;
-}
-
 /* --- the partner report: each cadre's hours and closed orders in a period --- */
 
 static const struct table_col report_cols[] = {
@@ -1263,11 +1116,10 @@ static bool report_run(struct job *job, struct db *db, json_t *p)
 		if (!all)
 			scope_bind(st, i, a, codes, n);
 	}
-	struct table t;
-	bool opened = st != NULL && table_open(&t, xlsx, "服务时长 hours", report_cols, REPORT_COLS);
+	struct table *t = st != NULL ? table_open(xlsx, "服务时长 hours", report_cols, REPORT_COLS) : NULL;
 	int64_t people = 0, minutes = 0, orders = 0;
 	int rc = DB_ERROR;
-	while (opened && (rc = db_step(st)) == DB_ROW) {
+	while (t != NULL && (rc = db_step(st)) == DB_ROW) {
 		char min[24], hrs[32], cnt[24];
 		int64_t m = db_int(st, 5), c = db_int(st, 6);
 		snprintf(min, sizeof(min), "%lld", (long long)m);
@@ -1275,7 +1127,7 @@ static bool report_run(struct job *job, struct db *db, json_t *p)
 		snprintf(cnt, sizeof(cnt), "%lld", (long long)c);
 		struct table_cell cells[REPORT_COLS] = {{db_text(st, 1), 0}, {db_text(st, 2), 0}, {db_text(st, 3), 0},
 		    {db_text(st, 4), 0}, {min, (double)m}, {hrs, (double)m / 60.0}, {cnt, (double)c}};
-		table_row(&t, cells);
+		table_row(t, cells);
 		people++;
 		minutes += m;
 		orders += c;
@@ -1285,25 +1137,22 @@ static bool report_run(struct job *job, struct db *db, json_t *p)
 	char *data = NULL;
 	size_t len = 0;
 	bool ok = false;
-	if (opened) {
+	if (t != NULL) {
 		char min[24], hrs[32], cnt[24];
 		snprintf(min, sizeof(min), "%lld", (long long)minutes);
 		hours_text(minutes, hrs, sizeof(hrs));
 		snprintf(cnt, sizeof(cnt), "%lld", (long long)orders);
 		struct table_cell total[REPORT_COLS] = {{"合计 total", 0}, {"", 0}, {"", 0}, {"", 0},
 		    {min, (double)minutes}, {hrs, (double)minutes / 60.0}, {cnt, (double)orders}};
-		table_row(&t, total);
-		ok = table_close(&t, &data, &len) && rc == DB_DONE;
+		table_row(t, total);
+		ok = table_close(t, &data, &len) && rc == DB_DONE;
 	}
 	if (ok) {
 		const char *name = arena_printf(a, "partner-%lld-%s-%s.%s", (long long)partner,
 		    json_string_value(json_object_get(p, "from")), json_string_value(json_object_get(p, "to")),
 		    xlsx ? "xlsx" : "csv");
 		job_progress(job, people, people);
-		job_result(job,
-		    xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		         : "text/csv; charset=utf-8",
-		    name, data, len);
+		job_result(job, xlsx ? TABLE_XLSX_TYPE : TABLE_CSV_TYPE, name, data, len);
 		job_summary(job, json_pack("{sI sI sI}", "cadres", (json_int_t)people, "minutes", (json_int_t)minutes,
 		                     "closed_orders", (json_int_t)orders));
 	}
