@@ -295,6 +295,13 @@ static void run(struct req *r)
 			return;
 		}
 	}
+	/* Handlers echo path segments into JSON and XML, which only take UTF-8 text. */
+	for (int i = 0; i < MAX_PARAMS && r->params[i] != NULL; i++) {
+		if (!utf8_valid(r->params[i], strlen(r->params[i]))) {
+			reply_problem(r, P_NOT_FOUND, "no such resource: the path is not UTF-8 text");
+			return;
+		}
+	}
 	if (!parse_body(r) || !validate_query(r) || !check_area(r))
 		return;
 	if ((rt->flags & R_IDEMPOTENT) && !idempotency_begin(r))

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,11 +154,56 @@ static bool is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
-/* The peer's address as text, worked out once per connection. */
+/* The peer's address as text, worked out once per connection, and its place
+ * in the list cut_slow_clients walks. */
 struct peer {
 	char addr[INET6_ADDRSTRLEN];
 	bool loopback;
+	int fd;
+	bool cut;
+	bool encoded_nul; /* the request line being read decoded a %00 */
+	_Atomic int64_t waiting_since; /* monotonic ns since a request's headers are awaited; 0 while one runs */
+	struct peer *prev, *next;
 };
+
+/* libmicrohttpd's timeout counts from the last byte received, so a client that
+ * trickles its headers a byte at a time would hold its connection for ever:
+ * every connection gets connection_timeout seconds for a request's headers. */
+static pthread_mutex_t peers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct peer *peers;
+
+static struct peer *peer_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* libmicrohttpd's own decoding, noting a decoded NUL: the path and parameters are
+ * C strings, so "/users/1/roles/2%00x" would silently become "/users/1/roles/2". */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	size_t n = MHD_http_unescape(s);
+	struct peer *p = memchr(s, '\0', n) != NULL ? peer_of(c) : NULL;
+	if (p != NULL)
+		p->encoded_nul = true;
+	return n;
+}
+
+/* Shut down (the HTTP thread then closes) connections still sending headers past the timeout. */
+static void cut_slow_clients(void)
+{
+	int64_t limit = config_get(CFG_CONNECTION_TIMEOUT) * 1000000000LL, now = clock_mono_ns();
+	pthread_mutex_lock(&peers_lock);
+	for (struct peer *p = peers; p != NULL; p = p->next) {
+		int64_t since = p->waiting_since;
+		if (since != 0 && now - since > limit && !p->cut && p->fd >= 0) {
+			shutdown(p->fd, SHUT_RDWR);
+			p->cut = true;
+		}
+	}
+	pthread_mutex_unlock(&peers_lock);
+}
 
 /* Open connections, for the total limit: past it a new connection is accepted
  * and closed at once (libmicrohttpd's own limit would leave it waiting unserved
@@ -193,7 +239,18 @@ static void on_connection(
 	(void)cls;
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		open_connections--;
-		free(*socket_context);
+		struct peer *p = *socket_context;
+		if (p != NULL) {
+			pthread_mutex_lock(&peers_lock); /* before the socket is closed and its number reused */
+			if (p->prev != NULL)
+				p->prev->next = p->next;
+			else
+				peers = p->next;
+			if (p->next != NULL)
+				p->next->prev = p->prev;
+			pthread_mutex_unlock(&peers_lock);
+		}
+		free(p);
 		*socket_context = NULL;
 		return;
 	}
@@ -209,13 +266,23 @@ static void on_connection(
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, p->addr, sizeof(p->addr));
 	p->loopback = sa != NULL && is_loopback(sa);
+	const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	p->fd = fi ? fi->connect_fd : -1;
+	p->waiting_since = clock_mono_ns();
+	pthread_mutex_lock(&peers_lock);
+	p->next = peers;
+	if (peers != NULL)
+		peers->prev = p;
+	peers = p;
+	pthread_mutex_unlock(&peers_lock);
 	*socket_context = p;
 }
 
 static void set_client(struct req *r)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	const struct peer *p = ci ? ci->socket_context : NULL;
+	struct peer *p = peer_of(r->conn);
+	if (p != NULL)
+		p->waiting_since = 0; /* the headers are in */
 	r->client = p ? p->addr : "unknown";
 	if (!trust_proxy || p == NULL || !p->loopback)
 		return;
@@ -299,6 +366,15 @@ static enum MHD_Result respond(struct req *r)
 	return ret;
 }
 
+static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		(*(int *)cls)++;
+	return MHD_YES;
+}
+
 /* Requests between their first call and completion. */
 static _Atomic int active;
 static int in_flight(void) { return active; }
@@ -317,12 +393,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		active++;
 		int64_t len;
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		struct peer *p = peer_of(c);
+		if (p != NULL && p->encoded_nul) {
+			p->encoded_nul = false;
+			reply_problem(r, P_BAD_REQUEST, "the request target contains an encoded NUL (%00)");
+			return respond(r);
+		}
 		if (r->method == 0) {
 			r->path = arena_strdup(r->arena, url);
 			reply_problem(r, P_METHOD, "this method is not allowed");
 			return respond(r);
 		}
 		r->body_max = route_body_max(r);
+		int lengths = 0;
+		if (cl != NULL)
+			MHD_get_connection_values(c, MHD_HEADER_KIND, count_length, &lengths);
+		/* Which length a proxy in front believed is anyone's guess (request smuggling): refuse. */
+		if (lengths > 1 || (cl != NULL && MHD_lookup_connection_value(
+		                                      c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)) {
+			reply_problem(r, P_BAD_REQUEST, "the request has more than one length");
+			return respond(r);
+		}
 		if (cl != NULL && (!parse_i64z(cl, 0, INT64_MAX, &len) || len > r->body_max)) {
 			reply_problem(r, P_TOO_LARGE, "the request body is larger than the server accepts");
 			return respond(r);
@@ -380,10 +471,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)c;
 	struct req *r = *ctx;
 	if (r == NULL)
 		return;
+	struct peer *p = peer_of(c);
+	if (p != NULL)
+		p->waiting_since = clock_mono_ns(); /* the next request's headers are awaited */
 	int64_t ns = clock_mono_ns() - r->started_ns;
 	if (r->status != 0) {
 		char path[256];
@@ -462,7 +555,7 @@ int server_run(const struct server_opts *o)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)config_get(CFG_CONNECTION_TIMEOUT),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config_get(CFG_HEADER_MAX), MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-	    NULL, MHD_OPTION_END);
+	    NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 	if (d == NULL)
 		fatal("cannot listen on %s:%u", o->host, o->port);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -475,8 +568,10 @@ int server_run(const struct server_opts *o)
 	scheduler_start();
 	jobs_start();
 
-	int sig = 0;
-	sigwait(&sigs, &sig);
+	int sig;
+	struct timespec second = {1, 0};
+	while ((sig = sigtimedwait(&sigs, NULL, &second)) < 0)
+		cut_slow_clients();
 	log_info("signal %d: finishing in-flight requests", sig);
 	MHD_quiesce_daemon(d); /* stop accepting */
 	/* Let requests in flight finish, deferred ones included (the pool still runs);

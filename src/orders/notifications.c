@@ -40,6 +40,10 @@ static void list_notifications(struct req *r)
 /* Mark as read: one, or every one up to and including it. */
 static void mark_read(struct req *r)
 {
+	if (req_param_id(r, 0) == 0) { /* "abc", "0", "1e400": not a notification, and not "none" */
+		reply_problem(r, P_NOT_FOUND, "no such notification");
+		return;
+	}
 	int rc =
 	    db_run(req_db(r), "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL AND id <= ?",
 	        "iii", clock_now(), req_user(r)->id, req_param_id(r, 0));

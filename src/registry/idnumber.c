@@ -11,8 +11,11 @@ char id_check_char(const char d[17])
 	static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 	static const char map[11] = {'1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'};
 	int sum = 0;
-	for (int i = 0; i < 17; i++)
+	for (int i = 0; i < 17; i++) {
+		if (d[i] < '0' || d[i] > '9')
+			return '\0'; /* not a number (a search for an 18-byte name): no check character matches */
 		sum += (d[i] - '0') * weights[i];
+	}
 	return map[sum % 11];
 }
 

@@ -16,7 +16,7 @@ struct id_info {
 	bool male;
 };
 
-/* The ISO 7064 MOD 11-2 check character for the first 17 digits. */
+/* The ISO 7064 MOD 11-2 check character for the first 17 digits; '\0' if they are not all digits. */
 char id_check_char(const char digits17[17]);
 /* Validate an 18-character number of the kind at today (UTC seconds, for the
  * not-in-the-future rule). NULL if valid (info filled), else the reason in English. */

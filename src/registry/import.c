@@ -967,6 +967,7 @@ static bool attempt(struct ctx *c, const struct records *recs, bool careful, str
 		load_abandon(c->load);
 		db_rollback(c->db);
 		res->created = res->updated = 0;
+		c->done = c->checked; /* every row was looked at: the progress ends at its total */
 		*wrote_all = true;
 		return true;
 	}

@@ -105,6 +105,7 @@ test('all or nothing: one bad row imports nothing; a clean file has no report', 
 	const j = await finished(staff, (await upload(staff, bad, '?all_or_nothing=true')).json.id);
 	assert.equal(j.state, 'done');
 	assert.deepEqual(j.summary, { rows: 2, created: 0, updated: 0, rejected: 1, all_or_nothing: true });
+	assert.equal(j.progress, j.total, 'refused, yet every row was looked at: the bar ends full');
 	assert.deepEqual(await names('全无'), []);
 	const good = ['姓名,社区', `全有甲,${A}`].join('\n');
 	const k = await finished(staff, (await upload(staff, good, '?all_or_nothing=true')).json.id);
