@@ -201,12 +201,15 @@ int residents_insert_many(struct db *db, int64_t now, resident_rows_fn next, voi
 {
 	if (!load_running(db))
 		BUG("residents_insert_many outside a load");
+	/* Inside the load's write transaction, no one else adds residents meanwhile. */
 	struct db_stmt *st = db_stmt(db, "SELECT coalesce(max(id), 0) + 1 FROM residents", NULL);
-	if (st == NULL || db_step(st) != DB_ROW)
+	int64_t first = st != NULL && db_step(st) == DB_ROW ? db_int(st, 0) : 0;
+	if (st)
+		db_reset(st);
+	if (first == 0)
 		return DB_ERROR;
-	struct insert_many m = {next, ctx, db, arena_new(), db_int(st, 0), now, DB_OK};
-	db_reset(st);
-	*first_id = m.id;
+	struct insert_many m = {next, ctx, db, arena_new(), first, now, DB_OK};
+	*first_id = first;
 	int rc =
 	    db_insert_rows(db, "residents", RESIDENT_INSERT_COLUMNS, RESIDENT_INSERT_NCOLS, false, next_resident, &m);
 	arena_free(m.a);
