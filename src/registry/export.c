@@ -127,7 +127,7 @@ static bool export_run(struct job *job, struct db *db, json_t *p)
 	int64_t done = 0;
 	int rc = DB_ERROR;
 	while (st != NULL && (rc = db_step(st)) == DB_ROW) {
-		json_t *res = resident_json(db, st, sensitive);
+		json_t *res = resident_json(st, sensitive);
 		char age[8], tags[512];
 		struct table_cell cells[NCOLS];
 		row_cells(res, age, tags, cells);

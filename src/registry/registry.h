@@ -65,6 +65,6 @@ bool filter_from(struct req *r, const char *q, const char *tag, const char *area
  * RESIDENT_COLUMNS rows for resident_json; bound and ready to step. */
 struct db_stmt *select_residents(struct db *db, struct arena *a, const struct filter *f, int64_t after, int64_t limit);
 /* A row of select_residents as JSON (masked numbers); sensitive tags only when sensitive. */
-json_t *resident_json(struct db *db, struct db_stmt *st, bool sensitive);
+json_t *resident_json(struct db_stmt *st, bool sensitive);
 
 #endif
