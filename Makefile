@@ -5,7 +5,7 @@
 DB ?= demo/doorstep.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all setup build web demo check unit bench fuzz clean
+.PHONY: all setup build web demo check unit bench fuzz crash soak clean
 
 all: build web
 
@@ -34,6 +34,13 @@ bench: build web
 	@bench/registry
 	@bench/orders
 	@bench/visits
+	@node bench/summary.mjs
+
+crash: build
+	@CRASH_KILLS=$${CRASH_KILLS:-200} scripts/crash
+
+soak: build
+	@scripts/soak
 
 fuzz: setup
 	@scripts/fuzz $${FUZZ_SECONDS:-300}

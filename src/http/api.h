@@ -44,7 +44,8 @@ enum route_flags {
 	R_RAW = 8, /* answers something other than JSON (files) */
 	R_UPLOAD = 16, /* takes a file as the raw request body, up to upload_max bytes */
 	R_FORM = 32, /* takes an application/x-www-form-urlencoded body (up to body_max) instead of JSON */
-	R_IDEMPOTENT = 64, /* honours an Idempotency-Key header (idempotency.c); the handler must not defer */
+	R_IDEMPOTENT = 64, /* honours an Idempotency-Key header (idempotency.c); the handler must not defer
+	                      and should keep its answer with req_keep_answer before it commits */
 };
 
 struct route {
@@ -117,6 +118,13 @@ const char *req_upload(struct req *r, size_t *n);
 int64_t req_limit(struct req *r);
 int64_t req_cursor(struct req *r);
 const char *req_area(struct req *r);
+
+/* R_IDEMPOTENT routes: keep the success answer for the request's Idempotency-Key
+ * inside the handler's open transaction, before its commit, so the writes and the
+ * kept answer commit together; kept after the commit, a crash between the two would
+ * let a retry do the writes again. No-op without a key. The handler then replies
+ * with the same status and body. */
+int req_keep_answer(struct req *r, int status, const json_t *body);
 
 /* --- replies: call exactly one --- */
 /* Send a JSON value (the reference is taken). */

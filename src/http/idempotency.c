@@ -5,11 +5,16 @@
  * Idempotent-Replayed: true); the same key with a different request is 422, and
  * a repeat while the first is still running is 409. Failures are not kept, so
  * the client may retry after a 503. A key whose first request never finished
- * (the server stopped half-way) is taken over after five minutes. */
+ * (the server stopped half-way) is taken over after five minutes; so that a
+ * handler's writes cannot be committed without the kept answer, a handler keeps
+ * it inside its own transaction (req_keep_answer). */
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/clock.h"
+#include "../core/json_write.h"
+#include "../core/log.h"
 #include "internal.h"
 #include "../core/banned.h"
 
@@ -119,13 +124,35 @@ bool idempotency_begin(struct req *r)
 	return true;
 }
 
+int req_keep_answer(struct req *r, int status, const json_t *body)
+{
+	if (r->idem_key == NULL)
+		return DB_OK;
+	if (!db_in_tx(r->db))
+		BUG("req_keep_answer outside the handler's transaction");
+	size_t n;
+	char *s = json_write(body, &n);
+	int rc = db_run(r->db,
+	    "UPDATE idempotency_keys SET status = ?, content_type = 'application/json', body = ? WHERE caller = ?"
+	    " AND key = ?",
+	    "ibtt", (int64_t)status, s, n, caller(r), r->idem_key);
+	free(s);
+	if (rc != DB_DONE)
+		return rc;
+	r->idem_kept = true;
+	return DB_OK;
+}
+
 void idempotency_end(struct req *r)
 {
 	if (r->idem_key == NULL)
 		return;
 	db_rollback(r->db); /* nothing the handler left open */
 	const char *who = caller(r);
-	if (r->replied && r->status >= 200 && r->status < 300 && r->out_fd < 0)
+	bool success = r->replied && r->status >= 200 && r->status < 300 && r->out_fd < 0;
+	if (success && r->idem_kept)
+		return; /* committed with the handler's writes */
+	if (success)
 		db_run(r->db,
 		    "UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE caller = ? AND key = ?",
 		    "itbtt", (int64_t)r->status, r->out_type, r->out ? r->out : "", r->out_len, who, r->idem_key);

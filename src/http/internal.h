@@ -50,6 +50,7 @@ struct req {
 	void (*deferred)(struct req *r);
 	bool replied;
 	const char *idem_key; /* R_IDEMPOTENT: the Idempotency-Key being answered, or NULL */
+	bool idem_kept; /* the handler kept its answer in its own transaction (req_keep_answer) */
 };
 
 /* Validation of declared fields (validate.c). */

@@ -536,9 +536,15 @@ static void record_visit(struct req *r)
 		rc = propose_events(r, &h, id, at, now);
 	if (rc == DB_OK)
 		rc = alerts_after_visit(db, id, now);
+	/* The answer is read inside the transaction, to be kept for a retrying phone in the same commit. */
+	json_t *out = rc == DB_OK ? visit_by_id(db, req_arena(r), id) : NULL;
+	if (rc == DB_OK)
+		rc = out != NULL ? req_keep_answer(r, 201, out) : DB_ERROR;
 	if (visits_finish(
 	        r, rc, NULL, "visit.record", arena_printf(req_arena(r), "visit:%lld", (long long)id), outcome))
-		reply_json(r, 201, visit_by_id(db, req_arena(r), id));
+		reply_json(r, 201, out);
+	else
+		json_decref(out);
 }
 
 /* --- schemas and routes --- */
