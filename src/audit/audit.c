@@ -207,3 +207,22 @@ int audit_verify(struct db *db, int64_t *bad_id)
 	}
 	return 0;
 }
+
+bool audit_commit(
+    struct req *r, int rc, const char *conflict, const char *action, const char *object, const char *reason)
+{
+	struct db *db = req_db(r);
+	rc = db_ran(rc);
+	if (rc == DB_OK)
+		rc = audit_request_rc(r, action, object, reason);
+	if (rc == DB_OK)
+		rc = db_commit(db);
+	if (rc == DB_OK)
+		return true;
+	db_rollback(db);
+	if (rc == DB_CONSTRAINT && conflict != NULL)
+		reply_problem(r, P_CONFLICT, conflict);
+	else
+		reply_db_error(r, rc);
+	return false;
+}

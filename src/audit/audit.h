@@ -22,6 +22,11 @@ void audit_request(
     struct req *r, const char *action, const char *object, enum audit_outcome outcome, const char *reason);
 /* A successful change by the caller of r, inside the caller's transaction: DB_OK or the error. */
 int audit_request_rc(struct req *r, const char *action, const char *object, const char *reason);
+/* End a handler's write transaction: rc (a db_run or step result) fine, audit the change
+ * and commit; else, or if that fails, roll back and reply (a constraint: 409 with the
+ * conflict text when given). true when committed; the caller then replies. */
+bool audit_commit(
+    struct req *r, int rc, const char *conflict, const char *action, const char *object, const char *reason);
 /* Check the whole chain: 0 intact, 1 broken (bad_id names the first bad entry), 2 unreadable. */
 int audit_verify(struct db *db, int64_t *bad_id);
 /* For a key rotation: MAC every entry again, and mark the head, under the key set

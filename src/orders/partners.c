@@ -33,13 +33,12 @@ static const char *const member_roles[] = {"liaison", "cadre", NULL};
 static const char *const formats[] = {"csv", "xlsx", NULL};
 
 /* A db_run result as DB_OK or the error. */
-static int ran(int rc) { return rc == DB_DONE || rc == DB_ROW ? DB_OK : rc; }
 
 /* --- the functions the work orders use --- */
 
 int service_hours_credit(struct db *db, int64_t order_id, int64_t user_id, int64_t minutes, int64_t now)
 {
-	return ran(db_run(db,
+	return db_ran(db_run(db,
 	    "INSERT INTO service_hours (user_id, partner_id, order_id, minutes, credited_at)"
 	    " VALUES (?, NULLIF(?, 0), ?, ?, ?) ON CONFLICT (order_id, user_id) DO UPDATE SET"
 	    " partner_id = excluded.partner_id, minutes = excluded.minutes, credited_at = excluded.credited_at",
@@ -163,27 +162,6 @@ static bool active_user(struct db *db, int64_t id, const char *role)
 	if (st)
 		db_reset(st);
 	return ok;
-}
-
-/* Audit the change and commit; on failure roll back and reply (conflict: the
- * 409 text for a constraint). true when committed. */
-static bool finish(
-    struct req *r, int rc, const char *conflict, const char *action, const char *object, const char *reason)
-{
-	struct db *db = req_db(r);
-	rc = ran(rc);
-	if (rc == DB_OK)
-		rc = audit_request_rc(r, action, object, reason);
-	if (rc == DB_OK)
-		rc = db_commit(db);
-	if (rc == DB_OK)
-		return true;
-	db_rollback(db);
-	if (rc == DB_CONSTRAINT && conflict != NULL)
-		reply_problem(r, P_CONFLICT, conflict);
-	else
-		reply_db_error(r, rc);
-	return false;
 }
 
 static json_t *time_json(int64_t t)
@@ -369,7 +347,7 @@ static void create_partner(struct req *r)
 			    "INSERT INTO partner_areas (partner_id, area_code) VALUES (?, ?) ON CONFLICT DO NOTHING",
 			    "it", id, json_string_value(v));
 	}
-	if (finish(r, rc, "a partner unit of this name exists already", "partner.create",
+	if (audit_commit(r, rc, "a partner unit of this name exists already", "partner.create",
 	        arena_printf(req_arena(r), "partner:%lld", (long long)id), body_str(r, "name")))
 		reply_json(r, 201, partner_json(db, id, true));
 }
@@ -394,7 +372,7 @@ static void update_partner(struct req *r)
 		    "UPDATE partners SET name = COALESCE(?, name), kind = COALESCE(?, kind), contact = COALESCE(?, contact)"
 		    " WHERE id = ?",
 		    "ttti", body_str(r, "name"), body_str(r, "kind"), body_str(r, "contact"), id);
-	if (finish(r, rc, "a partner unit of this name exists already", "partner.update",
+	if (audit_commit(r, rc, "a partner unit of this name exists already", "partner.update",
 	        arena_printf(req_arena(r), "partner:%lld", (long long)id), changed))
 		reply_json(r, 200, partner_json(db, id, true));
 }
@@ -418,7 +396,7 @@ static void pair_area(struct req *r)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "INSERT INTO partner_areas (partner_id, area_code) VALUES (?, ?)", "it", id, code);
-	if (finish(r, rc, "the unit is paired with this area already", "partner.pair",
+	if (audit_commit(r, rc, "the unit is paired with this area already", "partner.pair",
 	        arena_printf(req_arena(r), "partner:%lld", (long long)id), code))
 		reply_json(r, 201, partner_json(db, id, true));
 }
@@ -446,7 +424,8 @@ static void unpair_area(struct req *r)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "DELETE FROM partner_areas WHERE partner_id = ? AND area_code = ?", "it", id, code);
-	if (finish(r, rc, NULL, "partner.unpair", arena_printf(req_arena(r), "partner:%lld", (long long)id), code))
+	if (audit_commit(
+	        r, rc, NULL, "partner.unpair", arena_printf(req_arena(r), "partner:%lld", (long long)id), code))
 		reply_empty(r, 204);
 }
 
@@ -480,7 +459,7 @@ static void add_member(struct req *r)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "INSERT INTO partner_members (partner_id, user_id) VALUES (?, ?)", "ii", id, user);
-	if (!finish(r, rc, "a member of a partner unit already", "partner.member.add",
+	if (!audit_commit(r, rc, "a member of a partner unit already", "partner.member.add",
 	        arena_printf(req_arena(r), "partner:%lld", (long long)id),
 	        arena_printf(req_arena(r), "user:%lld", (long long)user)))
 		return;
@@ -508,7 +487,8 @@ static void remove_member(struct req *r)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "DELETE FROM partner_members WHERE partner_id = ? AND user_id = ?", "ii", id, user);
-	if (finish(r, rc, NULL, "partner.member.remove", arena_printf(req_arena(r), "partner:%lld", (long long)id),
+	if (audit_commit(r, rc, NULL, "partner.member.remove",
+	        arena_printf(req_arena(r), "partner:%lld", (long long)id),
 	        arena_printf(req_arena(r), "user:%lld", (long long)user)))
 		reply_empty(r, 204);
 }
@@ -584,7 +564,7 @@ static void create_resource(struct req *r)
 		    "ittti", id, body_str(r, "name"), desc ? desc : "", qty ? qty : "",
 		    (int64_t)(avail ? json_is_true(avail) : 1));
 	int64_t rid = db_last_id(db);
-	if (finish(r, rc, NULL, "partner.resource.create",
+	if (audit_commit(r, rc, NULL, "partner.resource.create",
 	        arena_printf(req_arena(r), "partner_resource:%lld", (long long)rid), body_str(r, "name")))
 		reply_json(r, 201, resource_by_id(db, id, rid));
 }
@@ -609,7 +589,7 @@ static void update_resource(struct req *r)
 		    " quantity = COALESCE(?, quantity), available = CASE WHEN ? = -1 THEN available ELSE ? END WHERE id = ?",
 		    "tttiii", body_str(r, "name"), body_str(r, "description"), body_str(r, "quantity"),
 		    avail ? (int64_t)json_is_true(avail) : -1, avail ? (int64_t)json_is_true(avail) : -1, rid);
-	if (finish(r, rc, NULL, "partner.resource.update",
+	if (audit_commit(r, rc, NULL, "partner.resource.update",
 	        arena_printf(req_arena(r), "partner_resource:%lld", (long long)rid), NULL))
 		reply_json(r, 200, resource_by_id(db, id, rid));
 }
@@ -629,7 +609,7 @@ static void delete_resource(struct req *r)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "DELETE FROM partner_resources WHERE id = ?", "i", rid);
-	if (finish(r, rc, NULL, "partner.resource.delete",
+	if (audit_commit(r, rc, NULL, "partner.resource.delete",
 	        arena_printf(req_arena(r), "partner_resource:%lld", (long long)rid), NULL))
 		reply_empty(r, 204);
 }
@@ -760,7 +740,8 @@ static void check_in(struct req *r, int64_t user, bool self)
 		    " excluded.community THEN cadres.checked_in_at ELSE excluded.checked_in_at END",
 		    "itttitt", user, community, skills, body_str(r, "availability"), clock_now(), skills,
 		    body_str(r, "availability"));
-	if (finish(r, rc, NULL, "cadre.checkin", arena_printf(req_arena(r), "user:%lld", (long long)user), community))
+	if (audit_commit(
+	        r, rc, NULL, "cadre.checkin", arena_printf(req_arena(r), "user:%lld", (long long)user), community))
 		reply_json(r, 201, cadre_by_id(db, user));
 }
 
@@ -965,7 +946,7 @@ static void create_team(struct req *r)
 		    "INSERT INTO teams (name, area_code, partner_id, created_at) VALUES (?, ?, NULLIF(?, 0), ?)",
 		    "ttii", body_str(r, "name"), area, partner, clock_now());
 	int64_t id = db_last_id(db);
-	if (finish(r, rc, NULL, "team.create", arena_printf(req_arena(r), "team:%lld", (long long)id),
+	if (audit_commit(r, rc, NULL, "team.create", arena_printf(req_arena(r), "team:%lld", (long long)id),
 	        body_str(r, "name")))
 		reply_json(r, 201, team_json(db, id));
 }
@@ -990,7 +971,7 @@ static void add_team_member(struct req *r)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "INSERT INTO team_members (team_id, user_id) VALUES (?, ?)", "ii", id, user);
-	if (finish(r, rc, "already a member of this team", "team.member.add",
+	if (audit_commit(r, rc, "already a member of this team", "team.member.add",
 	        arena_printf(req_arena(r), "team:%lld", (long long)id),
 	        arena_printf(req_arena(r), "user:%lld", (long long)user)))
 		reply_json(r, 201, team_json(db, id));
@@ -1009,7 +990,7 @@ static void remove_team_member(struct req *r)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "DELETE FROM team_members WHERE team_id = ? AND user_id = ?", "ii", id, user);
-	if (finish(r, rc, NULL, "team.member.remove", arena_printf(req_arena(r), "team:%lld", (long long)id),
+	if (audit_commit(r, rc, NULL, "team.member.remove", arena_printf(req_arena(r), "team:%lld", (long long)id),
 	        arena_printf(req_arena(r), "user:%lld", (long long)user)))
 		reply_empty(r, 204);
 }
@@ -1242,15 +1223,15 @@ int partners_demo(struct db *db, int64_t now)
 	int rc = DB_OK;
 	int64_t ids[sizeof(units) / sizeof(units[0])], team = 0;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && rc == DB_OK; i++) {
-		rc = ran(db_run(db, "INSERT INTO partners (name, kind, contact, created_at) VALUES (?, ?, ?, ?)",
+		rc = db_ran(db_run(db, "INSERT INTO partners (name, kind, contact, created_at) VALUES (?, ?, ?, ?)",
 		    "ttti", units[i].name, units[i].kind, units[i].contact, now));
 		ids[i] = db_last_id(db);
 		for (int k = 0; k < 3 && units[i].areas[k] != NULL && rc == DB_OK; k++)
-			rc = ran(db_run(db, "INSERT INTO partner_areas (partner_id, area_code) VALUES (?, ?)", "it",
+			rc = db_ran(db_run(db, "INSERT INTO partner_areas (partner_id, area_code) VALUES (?, ?)", "it",
 			    ids[i], units[i].areas[k]));
 	}
 	for (size_t i = 0; i < sizeof(resources) / sizeof(resources[0]) && rc == DB_OK; i++)
-		rc = ran(db_run(db,
+		rc = db_ran(db_run(db,
 		    "INSERT INTO partner_resources (partner_id, name, description, quantity, available)"
 		    " VALUES (?, ?, ?, ?, 1)",
 		    "ittt", ids[resources[i].unit], resources[i].name, resources[i].description,
@@ -1258,23 +1239,23 @@ int partners_demo(struct db *db, int64_t now)
 	/* The demo's liaison and cadre accounts belong to 武钢; the cadre is checked in
 	 * at 青和居社区 and serves on its work team. */
 	if (rc == DB_OK)
-		rc = ran(db_run(db,
+		rc = db_ran(db_run(db,
 		    "INSERT INTO partner_members (partner_id, user_id) SELECT ?, id FROM users"
 		    " WHERE username IN ('partner', 'cadre')",
 		    "i", ids[0]));
 	if (rc == DB_OK)
-		rc = ran(db_run(db,
+		rc = db_ran(db_run(db,
 		    "INSERT INTO cadres (user_id, community, skills, availability, checked_in_at) SELECT id,"
 		    " '420107005008', '水电维修,政策宣讲', '周六上午', ? FROM users WHERE username = 'cadre'",
 		    "i", now));
 	if (rc == DB_OK) {
-		rc = ran(db_run(db,
+		rc = db_ran(db_run(db,
 		    "INSERT INTO teams (name, area_code, partner_id, created_at) VALUES (?, '420107005008', ?, ?)",
 		    "tii", "青和居社区好样的工作队", ids[0], now));
 		team = db_last_id(db);
 	}
 	if (rc == DB_OK)
-		rc = ran(db_run(db,
+		rc = db_ran(db_run(db,
 		    "INSERT INTO team_members (team_id, user_id) SELECT ?, id FROM users WHERE username = 'cadre'", "i",
 		    team));
 	return rc;

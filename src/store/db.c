@@ -235,6 +235,8 @@ int db_restore(struct db *db, const char *from) { return db->drv->restore(db->co
 bool db_integrity(struct db *db) { return db->drv->integrity(db->conn); }
 int db_bulk(struct db *db, enum db_bulk mode) { return db->drv->bulk(db->conn, mode); }
 char *db_indexes_drop(struct db *db, const char *table) { return db->drv->indexes_drop(db->conn, table); }
+int db_ran(int rc) { return rc == DB_DONE || rc == DB_ROW ? DB_OK : rc; }
+
 int db_insert_rows(
     struct db *db, const char *table, const char *columns, int ncols, bool skip_conflicts, db_rows_fn next, void *ctx)
 {

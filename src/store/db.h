@@ -42,6 +42,8 @@ int db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n);
 int db_step(struct db_stmt *st);
 /* Bind, step once and reset: DB_DONE (or DB_ROW) on success, else the error. */
 int db_run(struct db *db, const char *sql, const char *fmt, ...);
+/* A step's or db_run's result as DB_OK when the statement ran (DB_DONE, DB_ROW), else the error. */
+int db_ran(int rc);
 /* Release the statement's cursor so it can be reused; done automatically by db_stmt. */
 void db_reset(struct db_stmt *st);
 

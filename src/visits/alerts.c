@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/clock.h"
 #include "visits.h"
@@ -33,7 +34,7 @@ static int raise_alert(struct db *db, const char *kind, int64_t resident, int64_
 {
 	struct cadence_policy p;
 	policy_of(db, area, &p);
-	return visits_ran(db_run(db,
+	return db_ran(db_run(db,
 	    "INSERT INTO welfare_alerts (kind, resident_id, household_id, area_code, status, level, cadence_days,"
 	    " last_seen_at, raised_at, escalate_at, version) SELECT ?, ?, ?, ?, 'open', 'grid', ?, nullif(?, 0), ?, ?, 1"
 	    " WHERE NOT EXISTS (SELECT 1 FROM welfare_alerts WHERE resident_id = ? AND kind = ? AND status <> 'closed')",
@@ -46,7 +47,7 @@ static int raise_alert(struct db *db, const char *kind, int64_t resident, int64_
 /* Close the open alerts of the residents the visit met in person. */
 static int close_seen(struct db *db, int64_t visit, int64_t now)
 {
-	return visits_ran(db_run(db,
+	return db_ran(db_run(db,
 	    "UPDATE welfare_alerts SET status = 'closed', result = 'seen_in_person', closed_at = ?1,"
 	    " closed_by = (SELECT recorded_by FROM visits WHERE id = ?2), note = 'visit ' || ?2, version = version + 1"
 	    " WHERE status <> 'closed' AND resident_id IN (SELECT resident_id FROM visit_seen WHERE visit_id = ?2)",
@@ -181,7 +182,7 @@ void alerts_scan(struct db *db, int64_t now)
 		    raise_alert(db, "not_seen", c[i].resident, c[i].household, c[i].area, c[i].cadence, c[i].last, now);
 	free(c);
 	if (rc == DB_OK)
-		rc = visits_ran(db_run(db,
+		rc = db_ran(db_run(db,
 		    "UPDATE welfare_alerts SET level = 'community', escalated_at = ?, version = version + 1"
 		    " WHERE status = 'open' AND level = 'grid' AND escalate_at <= ?",
 		    "ii", now, now));
@@ -332,7 +333,7 @@ static void decide(struct req *r, bool close)
 	                "UPDATE welfare_alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?,"
 	                " note = coalesce(?, note), version = version + 1 WHERE id = ?",
 	                "iiti", me, now, note, id);
-	if (visits_finish(r, rc, NULL, close ? "welfare_alert.close" : "welfare_alert.acknowledge",
+	if (audit_commit(r, rc, NULL, close ? "welfare_alert.close" : "welfare_alert.acknowledge",
 	        arena_printf(req_arena(r), "welfare_alert:%lld", (long long)id), result))
 		reply_json(r, 200, alert_by_id(db, req_arena(r), id));
 }

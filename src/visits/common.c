@@ -1,32 +1,10 @@
 /* Small helpers the door-knocking files share (see visits.h). */
 #include <string.h>
 
-#include "../audit/audit.h"
 #include "../core/clock.h"
 #include "../platform/area_tree.h"
 #include "visits.h"
 #include "../core/banned.h"
-
-int visits_ran(int rc) { return rc == DB_DONE || rc == DB_ROW ? DB_OK : rc; }
-
-bool visits_finish(
-    struct req *r, int rc, const char *conflict, const char *action, const char *object, const char *reason)
-{
-	struct db *db = req_db(r);
-	rc = visits_ran(rc);
-	if (rc == DB_OK)
-		rc = audit_request_rc(r, action, object, reason);
-	if (rc == DB_OK)
-		rc = db_commit(db);
-	if (rc == DB_OK)
-		return true;
-	db_rollback(db);
-	if (rc == DB_CONSTRAINT && conflict != NULL)
-		reply_problem(r, P_CONFLICT, conflict);
-	else
-		reply_db_error(r, rc);
-	return false;
-}
 
 json_t *visits_time_json(int64_t t)
 {

@@ -81,7 +81,7 @@ static int placeholder(struct demo *d, const char *grid, int k, int64_t *id)
 		rc = db_run(d->db,
 		    "INSERT INTO role_assignments (user_id, role, area_code, created_at) VALUES (?, 'doorknocker', ?, ?)",
 		    "iti", *id, grid, d->now);
-	return visits_ran(rc);
+	return db_ran(rc);
 }
 
 /* The demo account called username, 0 if there is none. */
@@ -119,19 +119,19 @@ static int make_teams(struct demo *d)
 		struct demo_team *t = &d->teams[i];
 		bool ours = strcmp(t->grid, "420107005008001") == 0 && knocker != 0 && grid != 0;
 		t->pause = ours ? 7 : t->pause; /* the demo's own grid is a week behind: a full list today */
-		rc = visits_ran(db_run(d->db, "INSERT INTO knock_teams (name, area_code, created_at) VALUES (?, ?, ?)",
+		rc = db_ran(db_run(d->db, "INSERT INTO knock_teams (name, area_code, created_at) VALUES (?, ?, ?)",
 		    "tti", arena_printf(d->a, "%s敲门组", area_find(d->db, t->grid)->short_name), t->grid,
 		    d->now - (d->today - d->start + 1) * 86400)); /* a day before the history begins */
 		int64_t team = db_last_id(d->db);
 		if (rc == DB_OK)
-			rc = visits_ran(db_run(d->db, "INSERT INTO knock_team_areas (team_id, area_code) VALUES (?, ?)",
+			rc = db_ran(db_run(d->db, "INSERT INTO knock_team_areas (team_id, area_code) VALUES (?, ?)",
 			    "it", team, t->grid));
 		for (int k = 0; k < 3 && rc == DB_OK; k++) {
 			int64_t user = ours && k == 0 ? grid : ours && k == 2 ? knocker : 0;
 			if (user == 0)
 				rc = placeholder(d, t->grid, k + 1, &user);
 			if (rc == DB_OK)
-				rc = visits_ran(db_run(d->db,
+				rc = db_ran(db_run(d->db,
 				    "INSERT INTO knock_team_members (team_id, user_id, role, capacity) VALUES (?, ?, ?, NULL)",
 				    "iit", team, user, roles[k]));
 			t->users[t->nusers++] = user;
@@ -372,7 +372,7 @@ static int history(struct demo *d, const struct demo_hh *h)
 /* Close a third of the alerts raised two days ago, with what was found. */
 static int close_some(struct db *db, int64_t since, int64_t now)
 {
-	return visits_ran(db_run(db,
+	return db_ran(db_run(db,
 	    "UPDATE welfare_alerts SET status = 'closed', closed_at = ?, version = version + 1,"
 	    " result = CASE id % 4 WHEN 0 THEN 'reached_by_phone' WHEN 1 THEN 'with_relatives' WHEN 2 THEN 'in_hospital'"
 	    " ELSE 'reached_by_phone' END,"

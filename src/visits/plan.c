@@ -605,7 +605,7 @@ static int store_team(struct plan *p, struct team *t, int64_t user, int64_t now,
 			rc = db_step(st);
 			db_reset(st);
 		}
-	return st == NULL ? DB_ERROR : visits_ran(rc);
+	return st == NULL ? DB_ERROR : db_ran(rc);
 }
 
 /* Choose each team's doors and store them. */

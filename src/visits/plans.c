@@ -13,7 +13,7 @@
 int plan_mark_visited(struct db *db, int64_t household, int64_t day, int64_t visit)
 {
 	char date[11];
-	return visits_ran(db_run(db,
+	return db_ran(db_run(db,
 	    "UPDATE visit_plan_items SET visit_id = ? WHERE household_id = ? AND visit_id IS NULL"
 	    " AND plan_id IN (SELECT id FROM visit_plans WHERE date = ?)",
 	    "iit", visit, household, day_format(day, date)));

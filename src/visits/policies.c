@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/clock.h"
 #include "../core/parse.h"
@@ -270,7 +271,7 @@ static void put_policy(struct req *r)
 		    " updated_at = excluded.updated_at",
 		    "tiiitii", area, (int64_t)p.default_days, (int64_t)p.daily_capacity, (int64_t)p.ack_hours,
 		    rules_text(req_arena(r), &p), req_user(r)->id, clock_now());
-	if (visits_finish(r, rc, NULL, "visit_policy.set", arena_printf(req_arena(r), "area:%s", area),
+	if (audit_commit(r, rc, NULL, "visit_policy.set", arena_printf(req_arena(r), "area:%s", area),
 	        rules_text(req_arena(r), &p)))
 		reply_json(r, 200, effective_json(db, req_arena(r), area));
 }
@@ -288,12 +289,12 @@ static void delete_policy(struct req *r)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "DELETE FROM visit_policies WHERE area_code = ?", "t", area);
-	if (visits_ran(rc) == DB_OK && db_changes(db) == 0) {
+	if (db_ran(rc) == DB_OK && db_changes(db) == 0) {
 		db_rollback(db);
 		reply_problem(r, P_NOT_FOUND, "no policy is set for this area");
 		return;
 	}
-	if (visits_finish(r, rc, NULL, "visit_policy.delete", arena_printf(req_arena(r), "area:%s", area), NULL))
+	if (audit_commit(r, rc, NULL, "visit_policy.delete", arena_printf(req_arena(r), "area:%s", area), NULL))
 		reply_empty(r, 204);
 }
 

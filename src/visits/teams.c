@@ -10,6 +10,7 @@
  * capacities, and should not show up as a dispatch target. */
 #include <string.h>
 
+#include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/clock.h"
 #include "../platform/area_tree.h"
@@ -235,10 +236,10 @@ static int set_areas(struct db *db, int64_t team, const char *team_area, json_t 
 {
 	int rc = db_run(db, "DELETE FROM knock_team_areas WHERE team_id = ?", "i", team);
 	if (json_array_size(areas) == 0)
-		return visits_ran(rc == DB_DONE
-		                      ? db_run(db, "INSERT INTO knock_team_areas (team_id, area_code) VALUES (?, ?)",
-		                            "it", team, team_area)
-		                      : rc);
+		return db_ran(rc == DB_DONE
+		                  ? db_run(db, "INSERT INTO knock_team_areas (team_id, area_code) VALUES (?, ?)", "it",
+		                        team, team_area)
+		                  : rc);
 	size_t i;
 	json_t *v;
 	json_array_foreach (areas, i, v) {
@@ -248,7 +249,7 @@ static int set_areas(struct db *db, int64_t team, const char *team_area, json_t 
 		    db_run(db, "INSERT INTO knock_team_areas (team_id, area_code) VALUES (?, ?) ON CONFLICT DO NOTHING",
 		        "it", team, json_string_value(v));
 	}
-	return visits_ran(rc);
+	return db_ran(rc);
 }
 
 static void create_team(struct req *r)
@@ -273,7 +274,7 @@ static void create_team(struct req *r)
 	int64_t id = db_last_id(db);
 	if (rc == DB_DONE)
 		rc = set_areas(db, id, area, areas);
-	if (visits_finish(r, rc, "a team of this name exists in this area", "knock_team.create",
+	if (audit_commit(r, rc, "a team of this name exists in this area", "knock_team.create",
 	        arena_printf(req_arena(r), "knock_team:%lld", (long long)id), body_str(r, "name")))
 		reply_json(r, 201, team_json(db, id));
 }
@@ -288,10 +289,10 @@ static void update_team(struct req *r)
 		return;
 	int rc = db_begin(db);
 	if (rc == DB_OK && name != NULL)
-		rc = visits_ran(db_run(db, "UPDATE knock_teams SET name = ? WHERE id = ?", "ti", name, id));
+		rc = db_ran(db_run(db, "UPDATE knock_teams SET name = ? WHERE id = ?", "ti", name, id));
 	if (rc == DB_OK && areas != NULL)
 		rc = set_areas(db, id, area, areas);
-	if (visits_finish(r, rc, "a team of this name exists in this area", "knock_team.update",
+	if (audit_commit(r, rc, "a team of this name exists in this area", "knock_team.update",
 	        arena_printf(req_arena(r), "knock_team:%lld", (long long)id), NULL))
 		reply_json(r, 200, team_json(db, id));
 }
@@ -321,10 +322,10 @@ static void set_member(struct req *r)
 		    " ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, capacity = excluded.capacity",
 		    "iitn", id, user, body_str(r, "role"));
 	/* capacity is bound apart: NULL (the policy's) or a number */
-	if (visits_ran(rc) == DB_OK && json_is_integer(cap))
+	if (db_ran(rc) == DB_OK && json_is_integer(cap))
 		rc = db_run(db, "UPDATE knock_team_members SET capacity = ? WHERE team_id = ? AND user_id = ?", "iii",
 		    (int64_t)json_integer_value(cap), id, user);
-	if (visits_finish(r, rc, NULL, "knock_team.member.set",
+	if (audit_commit(r, rc, NULL, "knock_team.member.set",
 	        arena_printf(req_arena(r), "knock_team:%lld", (long long)id),
 	        arena_printf(req_arena(r), "user:%lld", (long long)user)))
 		reply_json(r, 200, team_json(db, id));
@@ -343,7 +344,7 @@ static void remove_member(struct req *r)
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "DELETE FROM knock_team_members WHERE team_id = ? AND user_id = ?", "ii", id, user);
-	if (visits_finish(r, rc, NULL, "knock_team.member.remove",
+	if (audit_commit(r, rc, NULL, "knock_team.member.remove",
 	        arena_printf(req_arena(r), "knock_team:%lld", (long long)id),
 	        arena_printf(req_arena(r), "user:%lld", (long long)user)))
 		reply_empty(r, 204);

@@ -350,7 +350,7 @@ static bool references_valid(struct req *r, const struct household *h, int64_t r
 /* The household's visit status after a visit at `at` (a late phone may send an older one). */
 static int status_after(struct db *db, int64_t household, int64_t at, const char *outcome)
 {
-	return visits_ran(db_run(db,
+	return db_ran(db_run(db,
 	    "INSERT INTO visit_status (household_id, last_visit_at, last_outcome, last_met_at, not_home_run)"
 	    " VALUES (?1, ?2, ?3, CASE WHEN ?3 = 'met' THEN ?2 END, ?3 = 'not_home')"
 	    " ON CONFLICT (household_id) DO UPDATE SET"
@@ -364,7 +364,7 @@ static int status_after(struct db *db, int64_t household, int64_t at, const char
 
 static int link(struct db *db, int64_t visit, const char *kind, int64_t target)
 {
-	return visits_ran(db_run(
+	return db_ran(db_run(
 	    db, "INSERT INTO visit_links (visit_id, kind, target_id) VALUES (?, ?, ?)", "iti", visit, kind, target));
 }
 
@@ -497,7 +497,7 @@ static int store_visit(struct req *r, const struct household *h, int64_t at, int
 	    "ititttttttii", h->id, h->area, at, body_str(r, "outcome"), items[0], items[1], items[2], items[3],
 	    items[4], notes ? notes : "", req_user(r)->id, now);
 	*id = db_last_id(db);
-	return visits_ran(rc);
+	return db_ran(rc);
 }
 
 static void record_visit(struct req *r)
@@ -540,8 +540,7 @@ static void record_visit(struct req *r)
 	json_t *out = rc == DB_OK ? visit_by_id(db, req_arena(r), id) : NULL;
 	if (rc == DB_OK)
 		rc = out != NULL ? req_keep_answer(r, 201, out) : DB_ERROR;
-	if (visits_finish(
-	        r, rc, NULL, "visit.record", arena_printf(req_arena(r), "visit:%lld", (long long)id), outcome))
+	if (audit_commit(r, rc, NULL, "visit.record", arena_printf(req_arena(r), "visit:%lld", (long long)id), outcome))
 		reply_json(r, 201, out);
 	else
 		json_decref(out);

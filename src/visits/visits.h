@@ -25,12 +25,6 @@ int visits_demo(struct db *db, uint64_t seed, int months);
 
 /* --- small helpers (common.c) --- */
 
-/* A db_run result as DB_OK or the error. */
-int visits_ran(int rc);
-/* Audit the change and commit; on failure roll back and reply (a constraint:
- * 409 with the conflict text when given). true when committed. */
-bool visits_finish(
-    struct req *r, int rc, const char *conflict, const char *action, const char *object, const char *reason);
 json_t *visits_time_json(int64_t t);
 json_t *visits_text_or_null(struct db_stmt *st, int col);
 /* {id, username, display_name} of a user row's columns col, col+1, col+2. */
