@@ -132,24 +132,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		size_t n = *upload_size;
+		req_append_body(r, upload, *upload_size);
 		*upload_size = 0;
-		if (r->too_large || r->upload_len + n > (size_t)r->body_max) {
-			r->too_large = true;
-			return MHD_YES;
-		}
-		if (r->upload_len + n + 1 > r->upload_cap) {
-			size_t cap = r->upload_cap ? r->upload_cap * 2 : 4096;
-			while (cap < r->upload_len + n + 1)
-				cap *= 2;
-			char *buf = arena_alloc(r->arena, cap);
-			if (r->upload_len)
-				memcpy(buf, r->upload, r->upload_len);
-			r->upload = buf;
-			r->upload_cap = cap;
-		}
-		memcpy(r->upload + r->upload_len, upload, n);
-		r->upload_len += n;
 		return MHD_YES;
 	}
 	if (r->too_large) {

@@ -64,6 +64,10 @@ bool validate_query(struct req *r);
 /* Nesting depth of a JSON value. */
 int json_depth(json_t *v);
 
+/* The server (server.c): append a piece of the request body as it arrives; past
+ * body_max the request is marked too_large and the rest is dropped. */
+void req_append_body(struct req *r, const char *data, size_t n);
+
 /* Routing (dispatch.c). */
 /* Run the whole pipeline for a complete request; leaves the reply in r. */
 void dispatch(struct req *r);

@@ -375,6 +375,28 @@ static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
+void req_append_body(struct req *r, const char *data, size_t n)
+{
+	if (r->too_large)
+		return;
+	if (r->upload_len + n > (size_t)r->body_max) {
+		r->too_large = true; /* a chunked body that grew past the limit */
+		return;
+	}
+	if (r->upload_len + n + 1 > r->upload_cap) {
+		size_t cap = r->upload_cap ? r->upload_cap * 2 : 4096;
+		while (cap < r->upload_len + n + 1)
+			cap *= 2;
+		char *buf = arena_alloc(r->arena, cap);
+		if (r->upload_len)
+			memcpy(buf, r->upload, r->upload_len);
+		r->upload = buf;
+		r->upload_cap = cap;
+	}
+	memcpy(r->upload + r->upload_len, data, n);
+	r->upload_len += n;
+}
+
 /* Requests between their first call and completion. */
 static _Atomic int active;
 static int in_flight(void) { return active; }
@@ -423,26 +445,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (r->replied)
 		return respond(r); /* resumed after the pool did the work (or refused it) */
 	if (*upload_size != 0) {
-		size_t n = *upload_size;
+		req_append_body(r, upload, *upload_size);
 		*upload_size = 0;
-		if (r->too_large)
-			return MHD_YES;
-		if (r->upload_len + n > (size_t)r->body_max) {
-			r->too_large = true; /* a chunked body that grew past the limit */
-			return MHD_YES;
-		}
-		if (r->upload_len + n + 1 > r->upload_cap) {
-			size_t cap = r->upload_cap ? r->upload_cap * 2 : 4096;
-			while (cap < r->upload_len + n + 1)
-				cap *= 2;
-			char *buf = arena_alloc(r->arena, cap);
-			if (r->upload_len)
-				memcpy(buf, r->upload, r->upload_len);
-			r->upload = buf;
-			r->upload_cap = cap;
-		}
-		memcpy(r->upload + r->upload_len, upload, n);
-		r->upload_len += n;
 		return MHD_YES;
 	}
 	if (r->too_large) {
