@@ -155,8 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(after == before, "all or nothing, yet rows were written");
 		CHECK(report_len >= 25 && memcmp(report, "row,column,value,reason\r\n", 25) == 0,
 		    "the report has no header");
-		CHECK(!seen.called || seen.done == seen.total,
-		    "progress ended at %lld of %lld", (long long)seen.done, (long long)seen.total);
+		CHECK(!seen.called || seen.done == seen.total, "progress ended at %lld of %lld", (long long)seen.done,
+		    (long long)seen.total);
 	}
 	free(report);
 	if (res.created > 0 || res.updated > 0)
