@@ -163,13 +163,13 @@ test('`doorstep audit verify` passes an intact log and names the entry edited in
 	const intact = await run(['audit', 'verify', '--db', srv.db]);
 	assert.equal(intact.code, 0, intact.stdout + intact.stderr);
 	// Edit one entry's reason with the sqlite3 CLI, as an intruder with file access would.
-	const triggers = execFileSync('sqlite3', [srv.db, "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='audit_log'"])
+	const triggers = execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db, "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='audit_log'"])
 		.toString()
 		.split('\n')
 		.filter(Boolean);
 	const sql = triggers.map((t) => `DROP TRIGGER "${t}";`).join('') +
 		`UPDATE audit_log SET reason = 'nothing happened' WHERE id = ${failure.id};`;
-	execFileSync('sqlite3', [srv.db, sql]);
+	execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db, sql]);
 	assert.ok(failure.id < count, 'an entry in the middle of the chain');
 	const tampered = await run(['audit', 'verify', '--db', srv.db]);
 	assert.equal(tampered.code, 1, tampered.stdout + tampered.stderr);

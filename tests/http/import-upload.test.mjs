@@ -152,6 +152,6 @@ test('refusals: too large (413), empty (400), no permission (403), no CSRF token
 test('the uploaded file does not outlive its job', async () => {
 	const j = await finished(staff, (await upload(staff, `姓名,社区\n留存测试,${A}\n`)).json.id);
 	assert.equal(j.state, 'done');
-	const left = execFileSync('sqlite3', [srv.db, 'SELECT count(*) FROM jobs WHERE input IS NOT NULL']).toString().trim();
+	const left = execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db, 'SELECT count(*) FROM jobs WHERE input IS NOT NULL']).toString().trim();
 	assert.equal(left, '0');
 });

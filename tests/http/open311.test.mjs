@@ -17,7 +17,7 @@ const DAY = 86400000;
 const T0 = Date.parse('2026-11-29T02:15:00Z'); // 10:15 in Beijing
 
 let srv, dist, staffA, gridA, key, narrowKey;
-const sql = (q) => execFileSync('sqlite3', [srv.db, q]).toString().trim();
+const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db, q]).toString().trim();
 
 async function apikey(name, scope) {
 	const r = await srv.cli(['apikey', 'add', '--db', srv.db, '--name', name, '--scope', scope]);

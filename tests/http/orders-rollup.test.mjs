@@ -32,7 +32,8 @@ const USERS = [
 	['staffJ', 'community_staff', J],
 ];
 const SCOPES = { dist: ['420107'], street: ['420107005'], staffA: [A], both: [A, B], staffJ: [J], token: [''] };
-const sql = (q) => execFileSync('sqlite3', [srv.db, q]).toString().trim();
+// The server may hold the write lock a moment (a start-up task): wait for it rather than fail.
+const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db, q]).toString().trim();
 const bj = (local) => new Date(`${local}+08:00`).toISOString();
 
 before(async () => {

@@ -11,7 +11,7 @@ const A = '420107005008'; // 青和居社区, in 工人村街道 (420107005)
 const B = '420107005001'; // 青雅居社区
 
 let srv, staff, staffB, grid, street;
-const sql = (q) => execFileSync('sqlite3', [srv.db, q]).toString().trim();
+const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db, q]).toString().trim();
 
 /** Set the clock to a Beijing time and log in again (a jump past the idle timeout ends sessions). */
 async function at(local) {
