@@ -188,6 +188,7 @@ export async function orderStep(c, grid, ledger, rand) {
 	const [id, o] = pick(rand, mine);
 	if (o.pending && !(await reconcile(c, ledger, id, o))) return;
 	let step = LOOP[o.state];
+	if (step == null) return; // the unanswered step was done after all, and it closed the loop
 	if (o.state === 'reported' && rand() < 0.15) step = { action: 'fail', by: 'S', to: 'dispatched', note: '复核未通过' };
 	const body = { action: step.action, version: o.version };
 	if (step.grid) body.user_id = grid.user.id;
