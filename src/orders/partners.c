@@ -569,18 +569,29 @@ static void create_resource(struct req *r)
 		reply_json(r, 201, resource_by_id(db, id, rid));
 }
 
+/* The unit of the resource in the path, which the caller keeps (resource_keeper); 0 with the
+ * reply sent when the caller may not or the resource is not the unit's. *rid gets its id. */
+static int64_t kept_resource(struct req *r, int64_t *rid)
+{
+	int64_t id = resource_keeper(r);
+	*rid = req_param_id(r, 1);
+	if (id == 0)
+		return 0;
+	json_t *found = resource_by_id(req_db(r), id, *rid);
+	if (found == NULL) {
+		reply_problem(r, P_NOT_FOUND, "no such resource");
+		return 0;
+	}
+	json_decref(found);
+	return id;
+}
+
 static void update_resource(struct req *r)
 {
-	int64_t id = resource_keeper(r), rid = req_param_id(r, 1);
+	int64_t rid, id = kept_resource(r, &rid);
 	if (id == 0)
 		return;
 	struct db *db = req_db(r);
-	json_t *old = resource_by_id(db, id, rid);
-	if (old == NULL) {
-		reply_problem(r, P_NOT_FOUND, "no such resource");
-		return;
-	}
-	json_decref(old);
 	json_t *avail = json_object_get(req_body(r), "available");
 	int rc = db_begin(db);
 	if (rc == DB_OK)
@@ -596,16 +607,10 @@ static void update_resource(struct req *r)
 
 static void delete_resource(struct req *r)
 {
-	int64_t id = resource_keeper(r), rid = req_param_id(r, 1);
-	if (id == 0)
+	int64_t rid;
+	if (kept_resource(r, &rid) == 0)
 		return;
 	struct db *db = req_db(r);
-	json_t *old = resource_by_id(db, id, rid);
-	if (old == NULL) {
-		reply_problem(r, P_NOT_FOUND, "no such resource");
-		return;
-	}
-	json_decref(old);
 	int rc = db_begin(db);
 	if (rc == DB_OK)
 		rc = db_run(db, "DELETE FROM partner_resources WHERE id = ?", "i", rid);
