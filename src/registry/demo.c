@@ -300,7 +300,7 @@ int demo_registry(struct db *db, int64_t residents, uint64_t seed, int64_t *made
 	if (ncom == 0)
 		return DB_ERROR;
 
-	/* One transaction: the load writes name pieces and indexes once, at its end. */
+	/* One transaction: the load builds the indexes once, at its end. */
 	int rc = db_begin(db);
 	if (rc != DB_OK)
 		return rc;

@@ -216,7 +216,7 @@ struct plan {
 	unsigned char index[BLIND_BYTES];
 	const char *where; /* the area code of the address */
 	int64_t person; /* someone stored before the import, to update; else 0 */
-	const char *old_name, *old_area; /* the person's stored name and area */
+	const char *old_area; /* the person's stored area */
 	int64_t same_as; /* an earlier plan whose new person this row updates; else -1 */
 	int64_t household; /* its household (0: none), once known */
 	int64_t id; /* the resident, once stored */
@@ -627,16 +627,15 @@ static void find_person(struct ctx *c, struct plan *p)
 		return;
 	struct db_stmt *st =
 	    p->has_index
-	        ? db_stmt(c->db, "SELECT id, name, area_code FROM residents WHERE id_index = ?", "b", p->index,
-	              sizeof(p->index))
+	        ? db_stmt(
+	              c->db, "SELECT id, area_code FROM residents WHERE id_index = ?", "b", p->index, sizeof(p->index))
 	        : db_stmt(c->db,
-	              "SELECT id, name, area_code FROM residents WHERE name = ? AND birth_date IS ? AND area_code = ?"
+	              "SELECT id, area_code FROM residents WHERE name = ? AND birth_date IS ? AND area_code = ?"
 	              " AND id_index IS NULL",
 	              "ttt", p->name, p->birth, p->where);
 	if (st != NULL && db_step(st) == DB_ROW) {
 		p->person = db_int(st, 0);
-		p->old_name = arena_strdup(c->a, db_text(st, 1));
-		p->old_area = arena_strdup(c->a, db_text(st, 2));
+		p->old_area = arena_strdup(c->a, db_text(st, 1));
 	}
 	if (st)
 		db_reset(st);
@@ -668,10 +667,9 @@ static int resolve(struct ctx *c, struct plan *p)
 }
 
 /* Update a person found again; a changed address is a move, kept in their history. */
-static int update_person(struct ctx *c, int64_t id, const struct resident_row *r, const char *old_name,
-    const char *old_area, struct arena *a)
+static int update_person(struct ctx *c, int64_t id, const struct resident_row *r, const char *old_area, struct arena *a)
 {
-	int rc = resident_update(c->db, a, id, r, old_name, old_area, c->now);
+	int rc = resident_update(c->db, a, id, r, c->now);
 	if (rc == DB_OK && strcmp(old_area, r->area_code) != 0) {
 		char today[24];
 		clock_format(c->now, today, sizeof(today));
@@ -707,10 +705,10 @@ static int store(struct ctx *c, struct plan *p, int64_t household, struct arena 
 	if (p->same_as >= 0) {
 		const struct plan *first = &c->plans[p->same_as];
 		p->id = first->id;
-		rc = update_person(c, p->id, &r, first->name, first->where, a);
+		rc = update_person(c, p->id, &r, first->where, a);
 	} else if (p->person != 0) {
 		p->id = p->person;
-		rc = update_person(c, p->id, &r, p->old_name, p->old_area, a);
+		rc = update_person(c, p->id, &r, p->old_area, a);
 	} else {
 		rc = resident_insert(c->db, a, &r, c->now, &p->id);
 	}
@@ -820,24 +818,6 @@ static uint64_t *address_order(struct ctx *c, size_t *n)
 	return order;
 }
 
-/* The new people in the order of their plans' indexes in order[0..n) (resident_rows_fn). */
-struct new_people {
-	struct plan *plans;
-	const uint64_t *order;
-	size_t k, n;
-	struct resident_row row;
-};
-
-static const struct resident_row *next_new_person(void *ctx)
-{
-	struct new_people *np = ctx;
-	if (np->k == np->n)
-		return NULL;
-	const struct plan *p = &np->plans[np->order[np->k++] & 0xffffffff];
-	np->row = plan_row(p, p->household);
-	return &np->row;
-}
-
 /* Store the plans: new people in address order (their households first, then all of
  * them in one statement), then the updates in row order. */
 static int store_all(struct ctx *c, struct import_result *res)
@@ -853,10 +833,17 @@ static int store_all(struct ctx *c, struct import_result *res)
 		else
 			p->household = c->plans[order[k - 1] & 0xffffffff].household;
 	}
-	struct new_people np = {.plans = c->plans, .order = order, .n = n};
+	struct resident_row *rows = malloc((n + 1) * sizeof(*rows));
+	if (rows == NULL)
+		fatal("out of memory");
+	for (size_t k = 0; k < n; k++) {
+		const struct plan *p = &c->plans[order[k] & 0xffffffff];
+		rows[k] = plan_row(p, p->household);
+	}
 	int64_t first = 0;
 	if (rc == DB_OK && n > 0)
-		rc = residents_insert_many(c->db, c->now, next_new_person, &np, &first);
+		rc = residents_insert_many(c->db, c->now, rows, n, &first);
+	free(rows);
 	for (size_t k = 0; k < n && rc == DB_OK; k++) {
 		struct plan *p = &c->plans[order[k] & 0xffffffff];
 		p->id = first + (int64_t)k;
@@ -904,7 +891,6 @@ static int import_careful(struct ctx *c, const struct records *recs, struct impo
 		if (empty_record(recs, i) || !check(c, recs, i, res))
 			continue;
 		struct plan *p = &c->plans[c->nplans - 1];
-		size_t mark = load_mark(c->load);
 		int rc = db_run(c->db, "SAVEPOINT import_row", NULL);
 		int64_t household;
 		if (rc == DB_DONE && (rc = resolve(c, p)) == DB_OK && (rc = household_of(c, p, &household)) == DB_OK)
@@ -916,7 +902,7 @@ static int import_careful(struct ctx *c, const struct records *recs, struct impo
 		}
 		db_run(c->db, "ROLLBACK TO SAVEPOINT import_row", NULL);
 		db_run(c->db, "RELEASE SAVEPOINT import_row", NULL);
-		load_undo(c->load, mark);
+		load_forget(c->load);
 		reject(c, p->rowno, C_NAME, p->name,
 		    rc == DB_CONSTRAINT ? "conflicts with a registered resident or address" : "could not be stored");
 		c->nplans--;

@@ -35,22 +35,16 @@ struct resident_row {
 	const char *registered_address; /* 户籍地址 when it differs from the actual residence */
 };
 
-/* Insert a resident and its name pieces (inside the caller's transaction); *id
- * gets its id. DB_CONSTRAINT when the document number is registered already. */
+/* Insert a resident (inside the caller's transaction); *id gets its id.
+ * DB_CONSTRAINT when the document number is registered already. */
 int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id);
-/* Insert many residents in one go, inside a bulk load (load_begin), which takes their
- * name pieces: next gives each row in turn (NULL when done; the row may change once
- * next is called again), and they get the ids *first_id, *first_id + 1, ... in that
- * order. DB_CONSTRAINT when a document number is registered already. */
-typedef const struct resident_row *(*resident_rows_fn)(void *ctx);
-int residents_insert_many(struct db *db, int64_t now, resident_rows_fn next, void *ctx, int64_t *first_id);
-/* Update resident id from row (its empty fields keep their values); old_name and
- * old_area are the stored ones, whose name pieces are replaced if they change. */
-int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, const char *old_name,
-    const char *old_area, int64_t now);
-/* Add or remove resident id's name pieces for search (inside the caller's transaction). */
-int name_grams_add(struct db *db, int64_t id, const char *name, const char *area_code);
-int name_grams_remove(struct db *db, int64_t id, const char *name, const char *area_code);
+/* Insert rows[0..n) in one statement (inside the caller's transaction, best in a
+ * bulk load, which builds the indexes once); they get the ids *first_id,
+ * *first_id + 1, ... in order. DB_CONSTRAINT when a document number is registered
+ * already. */
+int residents_insert_many(struct db *db, int64_t now, const struct resident_row *rows, size_t n, int64_t *first_id);
+/* Update resident id from row (its empty fields keep their values). */
+int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, int64_t now);
 
 /* What a resident list or export selects: a query, a tag, an area, within the scope codes. */
 struct filter {

@@ -1,6 +1,7 @@
 /* Residents: recorded, read, searched and unmasked. ID and phone numbers are
  * sealed at rest and masked in every answer; the full values come only from
  * POST .../unmask with a reason, which is audited. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,47 +16,12 @@
 #include "../platform/area_tree.h"
 #include "../platform/platform.h"
 #include "idnumber.h"
-#include "load.h"
 #include "registry.h"
 #include "../core/banned.h"
 
 static const char *const genders[] = {"male", "female", NULL};
 static const char *const doc_types[] = {"id_card", "hkmotw_permit", "foreign_permit", "passport", "none", NULL};
 static const char *const relations[] = {"head", "spouse", "child", "parent", "other", NULL};
-
-/* --- name pieces for search --- */
-
-/* Byte length of the UTF-8 character at s (input is validated UTF-8). */
-static size_t char_len(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-}
-
-int name_grams_add(struct db *db, int64_t id, const char *name, const char *area_code)
-{
-	/* Every character and every pair of neighbours. */
-	for (const char *p = name; *p != '\0'; p += char_len(p)) {
-		size_t one = char_len(p), two = p[one] ? one + char_len(p + one) : 0;
-		char gram[16];
-		for (int k = 0; k < 2; k++) {
-			size_t n = k == 0 ? one : two;
-			if (n == 0 || n >= sizeof(gram))
-				continue;
-			memcpy(gram, p, n);
-			gram[n] = '\0';
-			if (load_gram(db, id, gram, area_code, true))
-				continue;
-			int rc = db_run(db,
-			    "INSERT INTO name_grams (gram, area_code, resident_id) VALUES (?, ?, ?)"
-			    " ON CONFLICT DO NOTHING",
-			    "tti", gram, area_code, id);
-			if (rc != DB_DONE)
-				return rc;
-		}
-	}
-	return DB_OK;
-}
 
 /* A row's numbers as stored: sealed, blind index, masked (id number, then phone). */
 struct stored_numbers {
@@ -135,18 +101,58 @@ int resident_insert(struct db *db, struct arena *a, const struct resident_row *r
 	if (rc != DB_DONE)
 		return rc;
 	*id = db_last_id(db);
-	return name_grams_add(db, *id, row->name, row->area_code);
+	return DB_OK;
 }
 
 /* --- many at once --- */
 
+/* Sealing is about half the work of inserting a resident, so residents_insert_many
+ * seals on a second thread, ahead of the rows being written on the first. */
+struct sealer {
+	const struct resident_row *rows;
+	struct stored_numbers *numbers; /* of rows[i], once i < ready */
+	size_t n;
+	struct arena *a; /* the sealer's own: arenas are not shared between threads */
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	size_t ready; /* under lock */
+	bool stop; /* under lock: the writer failed, no more is needed */
+};
+
+#define SEAL_BATCH 256 /* rows sealed between two wake-ups of the writer */
+
+static void *seal_rows(void *arg)
+{
+	struct sealer *s = arg;
+	for (size_t i = 0; i < s->n;) {
+		size_t end = s->n - i < SEAL_BATCH ? s->n : i + SEAL_BATCH;
+		for (; i < end; i++)
+			store_numbers(s->a, &s->rows[i], &s->numbers[i]);
+		pthread_mutex_lock(&s->lock);
+		s->ready = end;
+		bool stop = s->stop;
+		pthread_cond_signal(&s->more);
+		pthread_mutex_unlock(&s->lock);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+/* Row i's sealed numbers, waiting for the sealer if it is behind. */
+static const struct stored_numbers *sealed(struct sealer *s, size_t i)
+{
+	pthread_mutex_lock(&s->lock);
+	while (s->ready <= i)
+		pthread_cond_wait(&s->more, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	return &s->numbers[i];
+}
+
 struct insert_many {
-	resident_rows_fn next;
-	void *ctx;
-	struct db *db;
-	struct arena *a; /* one row's values */
+	struct sealer *sealer;
+	size_t i;
 	int64_t id, now;
-	int rc; /* the first failure to take a row's name pieces */
 };
 
 #define RESIDENT_INSERT_COLUMNS                                                                                 \
@@ -164,14 +170,11 @@ static struct db_value int_value(int64_t i) { return (struct db_value){.type = D
 static bool next_resident(void *ctx, struct db_value *v)
 {
 	struct insert_many *m = ctx;
-	const struct resident_row *row = m->rc == DB_OK ? m->next(m->ctx) : NULL;
-	if (row == NULL)
+	if (m->i == m->sealer->n)
 		return false;
-	arena_reset(m->a);
-	int64_t id = m->id++;
-	struct stored_numbers s;
-	store_numbers(m->a, row, &s);
-	v[0] = int_value(id);
+	const struct resident_row *row = &m->sealer->rows[m->i];
+	const struct stored_numbers *s = sealed(m->sealer, m->i++);
+	v[0] = int_value(m->id++);
 	if (row->household_id)
 		v[1] = int_value(row->household_id);
 	v[2] = text_value(row->area_code);
@@ -180,11 +183,11 @@ static bool next_resident(void *ctx, struct db_value *v)
 	v[5] = text_value(row->birth_date);
 	v[6] = text_value(row->document_type);
 	for (int k = 0; k < 2; k++) {
-		if (s.box[k] == NULL)
+		if (s->box[k] == NULL)
 			continue;
-		v[7 + 3 * k] = (struct db_value){.type = DBV_BLOB, .p = s.box[k], .n = s.box_n[k]};
-		v[8 + 3 * k] = (struct db_value){.type = DBV_BLOB, .p = s.idx[k], .n = BLIND_BYTES};
-		v[9 + 3 * k] = text_value(s.masked[k]);
+		v[7 + 3 * k] = (struct db_value){.type = DBV_BLOB, .p = s->box[k], .n = s->box_n[k]};
+		v[8 + 3 * k] = (struct db_value){.type = DBV_BLOB, .p = s->idx[k], .n = BLIND_BYTES};
+		v[9 + 3 * k] = text_value(s->masked[k]);
 	}
 	v[13] = text_value(row->relation);
 	v[14] = text_value(row->notes ? row->notes : "");
@@ -193,54 +196,45 @@ static bool next_resident(void *ctx, struct db_value *v)
 	v[17] = int_value(m->now);
 	v[18] = int_value(m->now);
 	v[19] = text_value(row->registered_address);
-	m->rc = name_grams_add(m->db, id, row->name, row->area_code);
 	return true;
 }
 
-int residents_insert_many(struct db *db, int64_t now, resident_rows_fn next, void *ctx, int64_t *first_id)
+int residents_insert_many(struct db *db, int64_t now, const struct resident_row *rows, size_t n, int64_t *first_id)
 {
-	if (!load_running(db))
-		BUG("residents_insert_many outside a load");
-	/* Inside the load's write transaction, no one else adds residents meanwhile. */
+	/* Inside the caller's write transaction, no one else adds residents meanwhile. */
 	struct db_stmt *st = db_stmt(db, "SELECT coalesce(max(id), 0) + 1 FROM residents", NULL);
 	int64_t first = st != NULL && db_step(st) == DB_ROW ? db_int(st, 0) : 0;
 	if (st)
 		db_reset(st);
 	if (first == 0)
 		return DB_ERROR;
-	struct insert_many m = {next, ctx, db, arena_new(), first, now, DB_OK};
 	*first_id = first;
+	struct sealer s = {.rows = rows, .n = n, .a = arena_new(), .numbers = calloc(n + 1, sizeof(*s.numbers))};
+	if (s.numbers == NULL)
+		fatal("out of memory");
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.more, NULL);
+	pthread_t thread;
+	bool threaded = pthread_create(&thread, NULL, seal_rows, &s) == 0;
+	if (!threaded)
+		seal_rows(&s); /* no second thread to be had: seal them all first */
+	struct insert_many m = {&s, 0, first, now};
 	int rc =
 	    db_insert_rows(db, "residents", RESIDENT_INSERT_COLUMNS, RESIDENT_INSERT_NCOLS, false, next_resident, &m);
-	arena_free(m.a);
-	return rc == DB_OK ? m.rc : rc;
-}
-
-int name_grams_remove(struct db *db, int64_t id, const char *name, const char *area_code)
-{
-	for (const char *p = name; *p != '\0'; p += char_len(p)) {
-		size_t one = char_len(p), two = p[one] ? one + char_len(p + one) : 0;
-		char gram[16];
-		for (int k = 0; k < 2; k++) {
-			size_t n = k == 0 ? one : two;
-			if (n == 0 || n >= sizeof(gram))
-				continue;
-			memcpy(gram, p, n);
-			gram[n] = '\0';
-			if (load_gram(db, id, gram, area_code, false))
-				continue;
-			int rc =
-			    db_run(db, "DELETE FROM name_grams WHERE gram = ? AND area_code = ? AND resident_id = ?",
-			        "tti", gram, area_code, id);
-			if (rc != DB_DONE)
-				return rc;
-		}
+	if (threaded) {
+		pthread_mutex_lock(&s.lock);
+		s.stop = true;
+		pthread_mutex_unlock(&s.lock);
+		pthread_join(thread, NULL);
 	}
-	return DB_OK;
+	pthread_cond_destroy(&s.more);
+	pthread_mutex_destroy(&s.lock);
+	free(s.numbers);
+	arena_free(s.a);
+	return rc;
 }
 
-int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, const char *old_name,
-    const char *old_area, int64_t now)
+int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, int64_t now)
 {
 	/* What the row leaves empty stays as it was. */
 	struct db_stmt *st = db_prepare(db,
@@ -258,12 +252,7 @@ int resident_update(struct db *db, struct arena *a, int64_t id, const struct res
 	db_bind_int(st, 16, id);
 	int rc = db_step(st);
 	db_reset(st);
-	if (rc != DB_DONE)
-		return rc;
-	if (strcmp(old_name, row->name) == 0 && strcmp(old_area, row->area_code) == 0)
-		return DB_OK;
-	rc = name_grams_remove(db, id, old_name, old_area);
-	return rc == DB_OK ? name_grams_add(db, id, row->name, row->area_code) : rc;
+	return rc == DB_DONE ? DB_OK : rc;
 }
 
 /* --- reading --- */
@@ -435,27 +424,24 @@ bool filter_from(struct req *r, const char *q, const char *tag, const char *area
 struct db_stmt *select_residents(struct db *db, struct arena *a, const struct filter *f, int64_t after, int64_t limit)
 {
 	const char *q = f->q;
-	enum { ALL, BY_PHONE, BY_ID, BY_PIECE, BY_LIKE } by = ALL;
+	enum { ALL, BY_PHONE, BY_ID, BY_NAME } by = ALL;
 	unsigned char index[BLIND_BYTES];
 	if (q != NULL && is_mobile(q))
 		by = BY_PHONE;
 	else if (q != NULL && strlen(q) == 18 && id_check_char(q) == q[17])
 		by = BY_ID;
-	else if (q != NULL && utf8_count(q, strlen(q)) <= 2)
-		by = BY_PIECE; /* every 1- and 2-character piece is in name_grams, with the area for scope */
 	else if (q != NULL)
-		by = BY_LIKE; /* longer: a scan bounded by the scope's area range */
+		by = BY_NAME; /* any part of a name, even one character: a scan of the scope's
+		                 range of the area index, which carries the names */
 	static const char *const matches[] = {
-	    "1=1", "r.phone_index = ?", "r.id_index = ?", "g.gram = ?", "r.name LIKE ? ESCAPE '\\'"};
-	const char *from = by == BY_PIECE ? "name_grams g JOIN residents r ON r.id = g.resident_id" : "residents r";
-	const char *col = by == BY_PIECE ? "g.area_code" : "r.area_code";
+	    "1=1", "r.phone_index = ?", "r.id_index = ?", "r.name LIKE ? ESCAPE '\\'"};
 	const char *sql = arena_printf(a,
-	    "SELECT " RESIDENT_COLUMNS " FROM %s JOIN areas a ON a.code = r.area_code"
-	    " WHERE r.id > ? AND %s AND %s AND %s >= ? AND %s < ? AND r.status = 'active'"
+	    "SELECT " RESIDENT_COLUMNS " FROM residents r JOIN areas a ON a.code = r.area_code"
+	    " WHERE r.id > ? AND %s AND %s AND r.area_code >= ? AND r.area_code < ? AND r.status = 'active'"
 	    " AND (? IS NULL OR EXISTS (SELECT 1 FROM resident_tags t WHERE t.resident_id = r.id AND t.tag = ?))"
 	    " AND (? IS NULL OR r.birth_date <= ?) AND (? IS NULL OR r.birth_date > ?)"
 	    " ORDER BY r.id LIMIT ?",
-	    from, matches[by], scope_sql(a, col, f->codes, f->ncodes), col, col);
+	    matches[by], scope_sql(a, "r.area_code", f->codes, f->ncodes));
 	struct db_stmt *st = db_prepare(db, sql);
 	if (st == NULL)
 		return NULL;
@@ -464,9 +450,7 @@ struct db_stmt *select_residents(struct db *db, struct arena *a, const struct fi
 	if (by == BY_PHONE || by == BY_ID) {
 		blind_index(by == BY_PHONE ? "phone" : "id_number", q, index);
 		db_bind_blob(st, i++, index, sizeof(index));
-	} else if (by == BY_PIECE) {
-		db_bind_text(st, i++, q);
-	} else if (by == BY_LIKE) {
+	} else if (by == BY_NAME) {
 		db_bind_text(st, i++, db_like(a, "%", q, "%")); /* wildcards typed by the user match literally */
 	}
 	i = scope_bind(st, i, a, f->codes, f->ncodes);
@@ -795,7 +779,7 @@ static void update_resident(struct req *r)
 	struct resident_row row = {household, area, name, gender, birth, doc, idn, phone, body_str(r, "relation"), NULL,
 	    body_str(r, "registered_address")};
 	int64_t now = clock_now();
-	int rc = resident_update(db, a, id, &row, old.name, old.area, now);
+	int rc = resident_update(db, a, id, &row, now);
 	/* What resident_update keeps when absent: notes, and values the body clears with null. */
 	if (rc == DB_OK)
 		rc = db_run(db,

@@ -1,6 +1,6 @@
 // What must hold of a database after a crash, checked on the file itself:
 // SQLite's own integrity, foreign keys, the rows derived from others in the
-// same transaction (timelines, rollups, visit status, links, name pieces,
+// same transaction (timelines, rollups, visit status, links,
 // notifications, audit entries), and every write the ledger holds as
 // acknowledged. Each check returns a list of problems (empty: it holds).
 import { execFileSync } from 'node:child_process';
@@ -58,10 +58,6 @@ const INVARIANTS = [
 	[
 		'a met visit names who was seen',
 		`SELECT v.id FROM visits v WHERE v.outcome = 'met' AND NOT EXISTS (SELECT 1 FROM visit_seen s WHERE s.visit_id = v.id)`,
-	],
-	[
-		'every resident is found by name',
-		`SELECT id FROM residents WHERE id NOT IN (SELECT resident_id FROM name_grams)`,
 	],
 	[
 		'every dispatch to a person and every rework told them',

@@ -1,6 +1,6 @@
 // The resident registry (issue 3): households and residents, GB 11643 ID
 // numbers and phone validation, masking and audited unmasking, search by
-// name pieces and blind index, tags (sensitive ones by permission), scope,
+// any part of a name and blind index, tags (sensitive ones by permission), scope,
 // keyset pagination, derived tags, and no plain numbers in the database file.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
