@@ -13,11 +13,8 @@ INSERT INTO households SELECT * FROM src.households ORDER BY id;
 CREATE UNIQUE INDEX households_address ON households (area_code, unit, room);
 CREATE TABLE residents AS SELECT * FROM src.residents WHERE 0;
 INSERT INTO residents SELECT * FROM src.residents ORDER BY id;
-CREATE INDEX residents_area ON residents (area_code, id);
+CREATE INDEX residents_area ON residents (area_code, id, status, name);
 CREATE INDEX residents_household ON residents (household_id);
 CREATE UNIQUE INDEX residents_id_index ON residents (id_index);
 CREATE INDEX residents_phone_index ON residents (phone_index);
-CREATE TABLE name_grams (gram TEXT NOT NULL, area_code TEXT NOT NULL, resident_id INTEGER NOT NULL,
-	PRIMARY KEY (gram, area_code, resident_id)) WITHOUT ROWID;
-INSERT INTO name_grams SELECT * FROM src.name_grams ORDER BY gram, area_code, resident_id;
 COMMIT;

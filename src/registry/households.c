@@ -264,6 +264,40 @@ static const struct migration migrations[] = {
     {4, "DROP TABLE name_grams;"
         "DROP INDEX residents_area;"
         "CREATE INDEX residents_area ON residents (area_code, id, status, name);"},
+    /* The blind indexes' lookup tables, kept by triggers: the same as an index on each
+     * column, except that a bulk load can fill them in key order from C (load.c)
+     * instead of SQLite sorting the table's rows once for each (CREATE INDEX), which
+     * took a third of an import. A document number is registered once: the key of
+     * resident_ids. */
+    {5, "CREATE TABLE resident_ids ("
+        " blind BLOB PRIMARY KEY,"
+        " resident_id INTEGER NOT NULL REFERENCES residents (id)) WITHOUT ROWID;"
+        "CREATE TABLE resident_phones ("
+        " blind BLOB NOT NULL,"
+        " resident_id INTEGER NOT NULL REFERENCES residents (id),"
+        " PRIMARY KEY (blind, resident_id)) WITHOUT ROWID;"
+        "INSERT INTO resident_ids (blind, resident_id)"
+        " SELECT id_index, id FROM residents WHERE id_index IS NOT NULL ORDER BY id_index;"
+        "INSERT INTO resident_phones (blind, resident_id)"
+        " SELECT phone_index, id FROM residents WHERE phone_index IS NOT NULL ORDER BY phone_index, id;"
+        "DROP INDEX residents_id_index;"
+        "DROP INDEX residents_phone_index;"
+        "CREATE TRIGGER residents_numbers_insert AFTER INSERT ON residents BEGIN"
+        " INSERT INTO resident_ids (blind, resident_id) SELECT new.id_index, new.id WHERE new.id_index IS NOT NULL;"
+        " INSERT INTO resident_phones (blind, resident_id)"
+        "  SELECT new.phone_index, new.id WHERE new.phone_index IS NOT NULL;"
+        " END;"
+        "CREATE TRIGGER residents_numbers_update AFTER UPDATE OF id_index, phone_index ON residents BEGIN"
+        " DELETE FROM resident_ids WHERE blind = old.id_index AND resident_id = old.id;"
+        " DELETE FROM resident_phones WHERE blind = old.phone_index AND resident_id = old.id;"
+        " INSERT INTO resident_ids (blind, resident_id) SELECT new.id_index, new.id WHERE new.id_index IS NOT NULL;"
+        " INSERT INTO resident_phones (blind, resident_id)"
+        "  SELECT new.phone_index, new.id WHERE new.phone_index IS NOT NULL;"
+        " END;"
+        "CREATE TRIGGER residents_numbers_delete AFTER DELETE ON residents BEGIN"
+        " DELETE FROM resident_ids WHERE blind = old.id_index AND resident_id = old.id;"
+        " DELETE FROM resident_phones WHERE blind = old.phone_index AND resident_id = old.id;"
+        " END;"},
     {0},
 };
 

@@ -2,6 +2,7 @@
 
 #include <csv.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +91,7 @@ static const char *alias_of(const struct alias *t, const char *s)
 
 /* The file's records, each an array of trimmed fields. */
 struct records {
-	struct arena *a;
+	struct arena *a, *more; /* more: the fields of the file's second half (read_records) */
 	char ***rows;
 	size_t *widths;
 	size_t n, cap;
@@ -166,7 +167,53 @@ static char *to_utf8(struct arena *a, const char *data, size_t n, size_t *out_n)
 	return out;
 }
 
-/* Read the file into recs; false with the reason in res->error. */
+/* Parse text (whole records) into recs with libcsv; NULL, or what is wrong. */
+static const char *parse_records(struct records *recs, const char *text, size_t len)
+{
+	struct csv_parser p;
+	if (csv_init(&p, CSV_APPEND_NULL) != 0)
+		fatal("out of memory");
+	bool ok = csv_parse(&p, text, len, on_field, on_row, recs) == len && csv_fini(&p, on_field, on_row, recs) == 0;
+	const char *why = ok ? NULL : csv_strerror(csv_error(&p));
+	csv_free(&p);
+	return why;
+}
+
+/* Where the second half of text begins: after the first line break past the middle
+ * that is outside quotes (an even number of quotes before it, as RFC 4180 doubles a
+ * quote inside a quoted field); len if there is none. */
+static size_t second_half(const char *text, size_t len)
+{
+	size_t mid = len / 2, quotes = 0;
+	for (const char *q = text; (q = memchr(q, '"', (size_t)(text + mid - q))) != NULL; q++)
+		quotes++;
+	for (size_t i = mid; i < len; i++) {
+		if (text[i] == '"')
+			quotes++;
+		else if (text[i] == '\n' && quotes % 2 == 0)
+			return i + 1;
+	}
+	return len;
+}
+
+/* The second half of a file, parsed on a second thread into its own records. */
+struct half {
+	struct records recs;
+	const char *text;
+	size_t len;
+	const char *why;
+};
+
+static void *parse_half(void *arg)
+{
+	struct half *h = arg;
+	h->why = parse_records(&h->recs, h->text, h->len);
+	return NULL;
+}
+
+/* Read the file into recs; false with the reason in res->error. Reading is a sixth
+ * of an import, so the two halves of a large file are parsed at once, on two threads;
+ * the second half's fields live in recs->more. */
 static bool read_records(struct records *recs, const char *data, size_t n, struct import_result *res)
 {
 	size_t len;
@@ -175,18 +222,33 @@ static bool read_records(struct records *recs, const char *data, size_t n, struc
 		snprintf(res->error, sizeof(res->error), "the file is neither UTF-8 nor GB18030 text");
 		return false;
 	}
-	struct csv_parser p;
-	if (csv_init(&p, CSV_APPEND_NULL) != 0)
-		fatal("out of memory");
-	bool ok = csv_parse(&p, text, len, on_field, on_row, recs) == len && csv_fini(&p, on_field, on_row, recs) == 0;
-	if (!ok)
-		snprintf(res->error, sizeof(res->error), "the file is not CSV: %s", csv_strerror(csv_error(&p)));
-	csv_free(&p);
-	if (ok && recs->n == 0) {
-		snprintf(res->error, sizeof(res->error), "the file is empty");
-		ok = false;
+	size_t split = len > (1 << 20) ? second_half(text, len) : len;
+	struct half h = {.recs = {.a = recs->more = arena_new()}, .text = text + split, .len = len - split};
+	pthread_t thread;
+	bool threaded = split < len && pthread_create(&thread, NULL, parse_half, &h) == 0;
+	if (!threaded)
+		split = len;
+	const char *why = parse_records(recs, text, split);
+	if (threaded) {
+		pthread_join(thread, NULL);
+		why = why ? why : h.why;
+		for (size_t i = 0; i < h.recs.n; i++) {
+			recs->cur = h.recs.rows[i];
+			recs->width = h.recs.widths[i];
+			on_row(0, recs);
+		}
+		free(h.recs.rows);
+		free(h.recs.widths);
 	}
-	return ok;
+	if (why != NULL) {
+		snprintf(res->error, sizeof(res->error), "the file is not CSV: %s", why);
+		return false;
+	}
+	if (recs->n == 0) {
+		snprintf(res->error, sizeof(res->error), "the file is empty");
+		return false;
+	}
+	return true;
 }
 
 /* A wholly empty line (spreadsheets leave them at the end) is no row. */
@@ -212,13 +274,11 @@ struct plan {
 	const char *unit, *room;
 	const char **tags;
 	int ntags;
-	bool housed, has_index;
-	unsigned char index[BLIND_BYTES];
+	bool housed, has_number;
 	const char *where; /* the area code of the address */
 	int64_t person; /* someone stored before the import, to update; else 0 */
 	const char *old_area; /* the person's stored area */
 	int64_t same_as; /* an earlier plan whose new person this row updates; else -1 */
-	int64_t household; /* its household (0: none), once known */
 	int64_t id; /* the resident, once stored */
 };
 
@@ -238,9 +298,8 @@ struct ctx {
 	size_t nplans, plans_cap;
 	/* New people without a document number: name, birth date, area -> their plan. */
 	struct strmap people;
-	/* Blind indexes of document numbers seen in this file, to refuse repeats. */
-	unsigned char (*seen)[BLIND_BYTES];
-	size_t nseen, seen_cap;
+	/* Document numbers seen in this file, to refuse repeats. */
+	struct strmap seen;
 	int64_t total, checked, done; /* rows in the file; rows checked; rows finished */
 	int64_t ticks, reported; /* calls of progress; the most it reported */
 };
@@ -319,39 +378,13 @@ static bool street_contains(struct ctx *c, const char *street, const char *code)
 	       (strcmp(st->code, street) == 0 || strcmp(st->name, street) == 0 || strcmp(st->short_name, street) == 0);
 }
 
-/* Whether idx was seen on an earlier row (an open-addressing set; idx is a keyed hash, so well spread). */
-static bool seen_before(struct ctx *c, const unsigned char idx[BLIND_BYTES])
+/* Whether the document number was on an earlier row (and remember it). */
+static bool seen_before(struct ctx *c, const char *idn)
 {
-	static const unsigned char zero[BLIND_BYTES];
-	if (2 * (c->nseen + 1) > c->seen_cap) {
-		size_t cap = c->seen_cap ? c->seen_cap * 2 : 4096;
-		unsigned char(*set)[BLIND_BYTES] = calloc(cap, BLIND_BYTES);
-		if (set == NULL)
-			fatal("out of memory");
-		for (size_t i = 0; i < c->seen_cap; i++) {
-			if (memcmp(c->seen[i], zero, BLIND_BYTES) == 0)
-				continue;
-			uint64_t h;
-			memcpy(&h, c->seen[i], sizeof(h));
-			size_t j = h & (cap - 1);
-			while (memcmp(set[j], zero, BLIND_BYTES) != 0)
-				j = (j + 1) & (cap - 1);
-			memcpy(set[j], c->seen[i], BLIND_BYTES);
-		}
-		free(c->seen);
-		c->seen = set;
-		c->seen_cap = cap;
-	}
-	uint64_t h;
-	memcpy(&h, idx, sizeof(h));
-	size_t j = h & (c->seen_cap - 1);
-	while (memcmp(c->seen[j], zero, BLIND_BYTES) != 0) {
-		if (memcmp(c->seen[j], idx, BLIND_BYTES) == 0)
-			return true;
-		j = (j + 1) & (c->seen_cap - 1);
-	}
-	memcpy(c->seen[j], idx, BLIND_BYTES);
-	c->nseen++;
+	struct strmap_slot *s = strmap_get(&c->seen, idn);
+	if (s->key != NULL)
+		return true;
+	strmap_set(c->a, &c->seen, s, idn, 0, NULL);
 	return false;
 }
 
@@ -527,8 +560,7 @@ static int check_document(struct ctx *c, int64_t rowno, const char *birth_s, con
 		p->birth = derived;
 		p->gender = info.male ? "male" : "female";
 	}
-	blind_index("id_number", p->idn, p->index);
-	p->has_index = true;
+	p->has_number = true;
 	return bad;
 }
 
@@ -582,7 +614,7 @@ static int check_row(struct ctx *c, int64_t rowno, char **row, size_t width, str
 	if (p->idn != NULL) {
 		int doc_bad = check_document(c, rowno, birth_s, gender_s, p);
 		bad += doc_bad;
-		if (doc_bad == 0 && bad == 0 && seen_before(c, p->index)) {
+		if (doc_bad == 0 && bad == 0 && seen_before(c, p->idn)) {
 			reject(c, rowno, C_ID, p->idn, "appears on an earlier row of this file");
 			bad++;
 		}
@@ -615,7 +647,7 @@ static const char *person_key(struct ctx *c, const struct plan *p)
  * date and address), a new person of an earlier row, or someone new. */
 static void find_person(struct ctx *c, struct plan *p)
 {
-	if (!p->has_index) {
+	if (!p->has_number) {
 		struct strmap_slot *s = strmap_get(&c->people, person_key(c, p));
 		if (s->key != NULL) {
 			p->same_as = s->num;
@@ -625,10 +657,15 @@ static void find_person(struct ctx *c, struct plan *p)
 	/* In a registry that was empty, no one was stored before. */
 	if (load_fresh(c->load))
 		return;
+	unsigned char index[BLIND_BYTES];
+	if (p->has_number)
+		blind_index("id_number", p->idn, index);
 	struct db_stmt *st =
-	    p->has_index
-	        ? db_stmt(
-	              c->db, "SELECT id, area_code FROM residents WHERE id_index = ?", "b", p->index, sizeof(p->index))
+	    p->has_number
+	        ? db_stmt(c->db,
+	              "SELECT r.id, r.area_code FROM resident_ids i JOIN residents r ON r.id = i.resident_id"
+	              " WHERE i.blind = ?",
+	              "b", index, sizeof(index))
 	        : db_stmt(c->db,
 	              "SELECT id, area_code FROM residents WHERE name = ? AND birth_date IS ? AND area_code = ?"
 	              " AND id_index IS NULL",
@@ -645,7 +682,7 @@ static void find_person(struct ctx *c, struct plan *p)
 static void remember_person(struct ctx *c, size_t plan)
 {
 	struct plan *p = &c->plans[plan];
-	if (p->has_index || p->person != 0 || p->same_as >= 0)
+	if (p->has_number || p->person != 0 || p->same_as >= 0)
 		return;
 	const char *key = person_key(c, p);
 	strmap_set(c->a, &c->people, strmap_get(&c->people, key), key, (int64_t)plan, NULL);
@@ -824,25 +861,26 @@ static int store_all(struct ctx *c, struct import_result *res)
 {
 	size_t n = 0;
 	uint64_t *order = address_order(c, &n);
-	int rc = DB_OK;
-	for (size_t k = 0; k < n && rc == DB_OK; k++) {
-		struct plan *p = &c->plans[order[k] & 0xffffffff];
-		/* Each address once: the rows of a household follow one another. */
-		if (k == 0 || order[k] >> 32 != order[k - 1] >> 32)
-			rc = household_of(c, p, &p->household);
-		else
-			p->household = c->plans[order[k - 1] & 0xffffffff].household;
-	}
 	struct resident_row *rows = malloc((n + 1) * sizeof(*rows));
 	if (rows == NULL)
 		fatal("out of memory");
-	for (size_t k = 0; k < n; k++) {
-		const struct plan *p = &c->plans[order[k] & 0xffffffff];
-		rows[k] = plan_row(p, p->household);
+	for (size_t k = 0; k < n; k++)
+		rows[k] = plan_row(&c->plans[order[k] & 0xffffffff], 0);
+	/* Their numbers are sealed meanwhile, on a second thread. */
+	struct resident_batch *batch = residents_seal(rows, n);
+	int rc = DB_OK;
+	for (size_t k = 0; k < n && rc == DB_OK; k++) {
+		/* Each address once: the rows of a household follow one another. */
+		if (k == 0 || order[k] >> 32 != order[k - 1] >> 32)
+			rc = household_of(c, &c->plans[order[k] & 0xffffffff], &rows[k].household_id);
+		else
+			rows[k].household_id = rows[k - 1].household_id;
 	}
 	int64_t first = 0;
 	if (rc == DB_OK && n > 0)
-		rc = residents_insert_many(c->db, c->now, rows, n, &first);
+		rc = residents_insert_sealed(c->db, c->now, batch, &first);
+	else
+		residents_batch_free(batch);
 	free(rows);
 	for (size_t k = 0; k < n && rc == DB_OK; k++) {
 		struct plan *p = &c->plans[order[k] & 0xffffffff];
@@ -931,9 +969,7 @@ static void attempt_reset(struct ctx *c, struct import_result *res)
 {
 	c->nplans = 0;
 	strmap_clear(&c->people);
-	free(c->seen);
-	c->seen = NULL;
-	c->nseen = c->seen_cap = 0;
+	strmap_clear(&c->seen);
 	c->checked = c->done = 0;
 	res->rows = res->created = res->updated = res->rejected = 0;
 }
@@ -1021,7 +1057,8 @@ enum import_status import_residents(
 out:
 	free(recs.rows);
 	free(recs.widths);
-	free(c.seen);
+	arena_free(recs.more);
+	strmap_free(&c.seen);
 	free(c.plans);
 	strmap_free(&c.communities);
 	strmap_free(&c.people);

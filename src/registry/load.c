@@ -7,6 +7,7 @@
 
 #include "../core/log.h"
 #include "../core/parse.h"
+#include "../core/seal.h"
 #include "../core/strmap.h"
 #include "../core/banned.h"
 
@@ -37,7 +38,7 @@ struct load *load_begin(struct db *db, int64_t now)
 	if (st)
 		db_reset(st);
 	/* Into an empty table, the indexes are built once at the end (in this transaction). */
-	if (l->no_residents && (l->indexes = db_indexes_drop(db, "residents")) == NULL)
+	if (l->no_residents && (l->indexes = db_derived_drop(db, "residents")) == NULL)
 		l->failed = true;
 	return l;
 }
@@ -162,9 +163,126 @@ int load_tag(struct load *l, int64_t resident, const char *tag)
 	return rc == DB_DONE ? DB_OK : rc;
 }
 
+/* A blind index and its resident: a row of resident_ids or resident_phones. */
+struct blind_row {
+	unsigned char blind[BLIND_BYTES];
+	int64_t resident;
+};
+
+struct blind_rows {
+	struct blind_row *v;
+	size_t n, cap, next;
+};
+
+static void blind_add(struct blind_rows *r, const void *blind, int64_t resident)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 65536;
+		if ((r->v = realloc(r->v, r->cap * sizeof(*r->v))) == NULL)
+			fatal("out of memory");
+	}
+	memcpy(r->v[r->n].blind, blind, BLIND_BYTES);
+	r->v[r->n++].resident = resident;
+}
+
+static uint64_t blind_prefix(const struct blind_row *r)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | r->blind[i];
+	return v;
+}
+
+static int blind_cmp(const struct blind_row *a, const struct blind_row *b)
+{
+	int c = memcmp(a->blind, b->blind, BLIND_BYTES);
+	return c ? c : (a->resident > b->resident) - (a->resident < b->resident);
+}
+
+/* Sort by blind index, then resident: a stable radix sort on the first eight bytes
+ * (keyed hashes are evenly spread, so that is all but always the whole order), then
+ * the rare runs that share them put right by comparing whole rows. */
+static void blind_sort(struct blind_rows *r)
+{
+	struct blind_row *from = r->v, *to = malloc((r->n + 1) * sizeof(*to));
+	size_t *count = malloc(65536 * sizeof(*count));
+	if (to == NULL || count == NULL)
+		fatal("out of memory");
+	for (int shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < r->n; i++)
+			count[blind_prefix(&from[i]) >> shift & 0xffff]++;
+		size_t at = 0;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t k = count[d];
+			count[d] = at;
+			at += k;
+		}
+		for (size_t i = 0; i < r->n; i++)
+			to[count[blind_prefix(&from[i]) >> shift & 0xffff]++] = from[i];
+		struct blind_row *swap = from;
+		from = to;
+		to = swap;
+	}
+	for (size_t i = 1; i < r->n; i++)
+		for (size_t j = i; j > 0 && blind_cmp(&from[j - 1], &from[j]) > 0; j--) {
+			struct blind_row t = from[j];
+			from[j] = from[j - 1];
+			from[j - 1] = t;
+		}
+	r->v = from;
+	free(to);
+	free(count);
+}
+
+static bool next_blind(void *ctx, struct db_value *v)
+{
+	struct blind_rows *r = ctx;
+	if (r->next == r->n)
+		return false;
+	const struct blind_row *b = &r->v[r->next++];
+	v[0] = (struct db_value){.type = DBV_BLOB, .p = b->blind, .n = BLIND_BYTES};
+	v[1] = (struct db_value){.type = DBV_INT, .i = b->resident};
+	return true;
+}
+
+/* Fill the blind indexes' lookup tables, whose triggers the load dropped, from the
+ * residents' columns: sorted here and appended in key order, which is what B-trees
+ * do fastest. A document number stored twice fails (the key of resident_ids). */
+static int fill_lookups(struct load *l)
+{
+	struct blind_rows ids = {0}, phones = {0};
+	struct db_stmt *st = db_stmt(l->db,
+	    "SELECT id, id_index, phone_index FROM residents WHERE id_index IS NOT NULL OR phone_index IS NOT NULL",
+	    NULL);
+	int rc = st != NULL ? DB_ROW : DB_ERROR;
+	while (st != NULL && (rc = db_step(st)) == DB_ROW) {
+		size_t n;
+		const void *id = db_blob(st, 1, &n), *phone;
+		if (id != NULL && n == BLIND_BYTES)
+			blind_add(&ids, id, db_int(st, 0));
+		if ((phone = db_blob(st, 2, &n)) != NULL && n == BLIND_BYTES)
+			blind_add(&phones, phone, db_int(st, 0));
+	}
+	if (st != NULL)
+		db_reset(st);
+	if (rc == DB_DONE) {
+		blind_sort(&ids);
+		blind_sort(&phones);
+		rc = db_insert_rows(l->db, "resident_ids", "blind, resident_id", 2, false, next_blind, &ids);
+	}
+	if (rc == DB_OK)
+		rc = db_insert_rows(l->db, "resident_phones", "blind, resident_id", 2, false, next_blind, &phones);
+	free(ids.v);
+	free(phones.v);
+	return rc == DB_DONE ? DB_ERROR : rc;
+}
+
 int load_finish(struct load *l)
 {
 	int rc = l->failed ? DB_ERROR : DB_OK;
+	if (rc == DB_OK && l->indexes != NULL)
+		rc = fill_lookups(l);
 	if (rc == DB_OK && l->indexes != NULL)
 		rc = db_exec(l->db, l->indexes);
 	load_free(l);

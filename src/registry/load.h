@@ -10,9 +10,10 @@
 
 /* A bulk load of residents inside the caller's transaction (the import, the demo
  * district). Areas and households are looked up once and remembered. Into an empty
- * registry, the residents' indexes are also dropped and built again by load_finish,
- * many times faster than row by row: until then the caller keeps document numbers
- * apart (a repeat makes load_finish fail) and finds no one by them. */
+ * registry, the residents' indexes and the triggers that keep the blind indexes'
+ * lookup tables are also dropped, and load_finish builds them again and fills the
+ * tables, many times faster than row by row: until then the caller keeps document
+ * numbers apart (a repeat makes load_finish fail) and finds no one by them. */
 struct load;
 struct load *load_begin(struct db *db, int64_t now);
 /* Whether the registry had no residents when the load began (then no one stored

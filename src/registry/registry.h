@@ -38,11 +38,18 @@ struct resident_row {
 /* Insert a resident (inside the caller's transaction); *id gets its id.
  * DB_CONSTRAINT when the document number is registered already. */
 int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id);
-/* Insert rows[0..n) in one statement (inside the caller's transaction, best in a
- * bulk load, which builds the indexes once); they get the ids *first_id,
- * *first_id + 1, ... in order. DB_CONSTRAINT when a document number is registered
- * already. */
-int residents_insert_many(struct db *db, int64_t now, const struct resident_row *rows, size_t n, int64_t *first_id);
+/* Many residents at once (best inside a bulk load, which builds the indexes once),
+ * in two steps, so that the caller can go on with other work while their numbers
+ * are sealed on a second thread. residents_seal starts sealing rows[0..n), which
+ * must stay as they are until the insert, except their household_id.
+ * residents_insert_sealed inserts them in one statement, inside the caller's
+ * transaction, with the ids *first_id, *first_id + 1, ... in order, and ends the
+ * batch; DB_CONSTRAINT when a document number is registered already.
+ * residents_batch_free ends a batch that is not inserted after all. */
+struct resident_batch;
+struct resident_batch *residents_seal(const struct resident_row *rows, size_t n);
+int residents_insert_sealed(struct db *db, int64_t now, struct resident_batch *b, int64_t *first_id);
+void residents_batch_free(struct resident_batch *b);
 /* Update resident id from row (its empty fields keep their values). */
 int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, int64_t now);
 

@@ -106,51 +106,86 @@ int resident_insert(struct db *db, struct arena *a, const struct resident_row *r
 
 /* --- many at once --- */
 
-/* Sealing is about half the work of inserting a resident, so residents_insert_many
- * seals on a second thread, ahead of the rows being written on the first. */
-struct sealer {
+/* Sealing is about half the work of inserting a resident, so a batch is sealed on a
+ * second thread, ahead of the rows being written on the first. */
+struct resident_batch {
 	const struct resident_row *rows;
 	struct stored_numbers *numbers; /* of rows[i], once i < ready */
 	size_t n;
 	struct arena *a; /* the sealer's own: arenas are not shared between threads */
+	pthread_t thread;
+	bool threaded;
 	pthread_mutex_t lock;
 	pthread_cond_t more;
 	size_t ready; /* under lock */
-	bool stop; /* under lock: the writer failed, no more is needed */
+	bool stop; /* under lock: the batch ends early, no more is needed */
 };
 
 #define SEAL_BATCH 256 /* rows sealed between two wake-ups of the writer */
 
 static void *seal_rows(void *arg)
 {
-	struct sealer *s = arg;
-	for (size_t i = 0; i < s->n;) {
-		size_t end = s->n - i < SEAL_BATCH ? s->n : i + SEAL_BATCH;
+	struct resident_batch *b = arg;
+	for (size_t i = 0; i < b->n;) {
+		size_t end = b->n - i < SEAL_BATCH ? b->n : i + SEAL_BATCH;
 		for (; i < end; i++)
-			store_numbers(s->a, &s->rows[i], &s->numbers[i]);
-		pthread_mutex_lock(&s->lock);
-		s->ready = end;
-		bool stop = s->stop;
-		pthread_cond_signal(&s->more);
-		pthread_mutex_unlock(&s->lock);
+			store_numbers(b->a, &b->rows[i], &b->numbers[i]);
+		pthread_mutex_lock(&b->lock);
+		b->ready = end;
+		bool stop = b->stop;
+		pthread_cond_signal(&b->more);
+		pthread_mutex_unlock(&b->lock);
 		if (stop)
 			break;
 	}
 	return NULL;
 }
 
-/* Row i's sealed numbers, waiting for the sealer if it is behind. */
-static const struct stored_numbers *sealed(struct sealer *s, size_t i)
+struct resident_batch *residents_seal(const struct resident_row *rows, size_t n)
 {
-	pthread_mutex_lock(&s->lock);
-	while (s->ready <= i)
-		pthread_cond_wait(&s->more, &s->lock);
-	pthread_mutex_unlock(&s->lock);
-	return &s->numbers[i];
+	struct resident_batch *b = calloc(1, sizeof(*b));
+	if (b == NULL || (b->numbers = calloc(n + 1, sizeof(*b->numbers))) == NULL)
+		fatal("out of memory");
+	b->rows = rows;
+	b->n = n;
+	b->a = arena_new();
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->more, NULL);
+	b->threaded = pthread_create(&b->thread, NULL, seal_rows, b) == 0;
+	if (!b->threaded)
+		seal_rows(b); /* no second thread to be had: seal them all now */
+	return b;
+}
+
+void residents_batch_free(struct resident_batch *b)
+{
+	if (b == NULL)
+		return;
+	if (b->threaded) {
+		pthread_mutex_lock(&b->lock);
+		b->stop = true;
+		pthread_mutex_unlock(&b->lock);
+		pthread_join(b->thread, NULL);
+	}
+	pthread_cond_destroy(&b->more);
+	pthread_mutex_destroy(&b->lock);
+	free(b->numbers);
+	arena_free(b->a);
+	free(b);
+}
+
+/* Row i's sealed numbers, waiting for the sealer if it is behind. */
+static const struct stored_numbers *sealed(struct resident_batch *b, size_t i)
+{
+	pthread_mutex_lock(&b->lock);
+	while (b->ready <= i)
+		pthread_cond_wait(&b->more, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+	return &b->numbers[i];
 }
 
 struct insert_many {
-	struct sealer *sealer;
+	struct resident_batch *batch;
 	size_t i;
 	int64_t id, now;
 };
@@ -170,10 +205,10 @@ static struct db_value int_value(int64_t i) { return (struct db_value){.type = D
 static bool next_resident(void *ctx, struct db_value *v)
 {
 	struct insert_many *m = ctx;
-	if (m->i == m->sealer->n)
+	if (m->i == m->batch->n)
 		return false;
-	const struct resident_row *row = &m->sealer->rows[m->i];
-	const struct stored_numbers *s = sealed(m->sealer, m->i++);
+	const struct resident_row *row = &m->batch->rows[m->i];
+	const struct stored_numbers *s = sealed(m->batch, m->i++);
 	v[0] = int_value(m->id++);
 	if (row->household_id)
 		v[1] = int_value(row->household_id);
@@ -199,38 +234,21 @@ static bool next_resident(void *ctx, struct db_value *v)
 	return true;
 }
 
-int residents_insert_many(struct db *db, int64_t now, const struct resident_row *rows, size_t n, int64_t *first_id)
+int residents_insert_sealed(struct db *db, int64_t now, struct resident_batch *b, int64_t *first_id)
 {
 	/* Inside the caller's write transaction, no one else adds residents meanwhile. */
 	struct db_stmt *st = db_stmt(db, "SELECT coalesce(max(id), 0) + 1 FROM residents", NULL);
 	int64_t first = st != NULL && db_step(st) == DB_ROW ? db_int(st, 0) : 0;
 	if (st)
 		db_reset(st);
-	if (first == 0)
-		return DB_ERROR;
-	*first_id = first;
-	struct sealer s = {.rows = rows, .n = n, .a = arena_new(), .numbers = calloc(n + 1, sizeof(*s.numbers))};
-	if (s.numbers == NULL)
-		fatal("out of memory");
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.more, NULL);
-	pthread_t thread;
-	bool threaded = pthread_create(&thread, NULL, seal_rows, &s) == 0;
-	if (!threaded)
-		seal_rows(&s); /* no second thread to be had: seal them all first */
-	struct insert_many m = {&s, 0, first, now};
-	int rc =
-	    db_insert_rows(db, "residents", RESIDENT_INSERT_COLUMNS, RESIDENT_INSERT_NCOLS, false, next_resident, &m);
-	if (threaded) {
-		pthread_mutex_lock(&s.lock);
-		s.stop = true;
-		pthread_mutex_unlock(&s.lock);
-		pthread_join(thread, NULL);
+	int rc = DB_ERROR;
+	if (first != 0) {
+		*first_id = first;
+		struct insert_many m = {b, 0, first, now};
+		rc = db_insert_rows(
+		    db, "residents", RESIDENT_INSERT_COLUMNS, RESIDENT_INSERT_NCOLS, false, next_resident, &m);
 	}
-	pthread_cond_destroy(&s.more);
-	pthread_mutex_destroy(&s.lock);
-	free(s.numbers);
-	arena_free(s.a);
+	residents_batch_free(b);
 	return rc;
 }
 
@@ -433,8 +451,9 @@ struct db_stmt *select_residents(struct db *db, struct arena *a, const struct fi
 	else if (q != NULL)
 		by = BY_NAME; /* any part of a name, even one character: a scan of the scope's
 		                 range of the area index, which carries the names */
-	static const char *const matches[] = {
-	    "1=1", "r.phone_index = ?", "r.id_index = ?", "r.name LIKE ? ESCAPE '\\'"};
+	static const char *const matches[] = {"1=1",
+	    "r.id IN (SELECT resident_id FROM resident_phones WHERE blind = ?)",
+	    "r.id IN (SELECT resident_id FROM resident_ids WHERE blind = ?)", "r.name LIKE ? ESCAPE '\\'"};
 	const char *sql = arena_printf(a,
 	    "SELECT " RESIDENT_COLUMNS " FROM residents r JOIN areas a ON a.code = r.area_code"
 	    " WHERE r.id > ? AND %s AND %s AND r.area_code >= ? AND r.area_code < ? AND r.status = 'active'"

@@ -335,21 +335,23 @@ static int sq_bulk(void *c, enum db_bulk mode)
 	return map_rc(sqlite3_exec(c, sql, NULL, NULL, NULL));
 }
 
-/* The indexes' own CREATE statements (automatic indexes of UNIQUE and PRIMARY KEY have
- * none and stay), joined, then each dropped. */
-static char *sq_indexes_drop(void *c, const char *table)
+/* The CREATE statements of the table's indexes and triggers (automatic indexes of
+ * UNIQUE and PRIMARY KEY have none and stay), joined, indexes first, then each dropped. */
+static char *sq_derived_drop(void *c, const char *table)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(c,
-	        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?"
-	        " AND sql IS NOT NULL ORDER BY name",
+	        "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND tbl_name = ?"
+	        " AND sql IS NOT NULL ORDER BY type, name",
 	        -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	sqlite3_str *create = sqlite3_str_new(c), *drop = sqlite3_str_new(c);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		sqlite3_str_appendf(create, "%s;", (const char *)sqlite3_column_text(st, 1));
-		sqlite3_str_appendf(drop, "DROP INDEX \"%w\";", (const char *)sqlite3_column_text(st, 0));
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		sqlite3_str_appendf(create, "%s;", (const char *)sqlite3_column_text(st, 2));
+		sqlite3_str_appendf(drop, "DROP %s \"%w\";", strcmp(type, "index") == 0 ? "INDEX" : "TRIGGER",
+		    (const char *)sqlite3_column_text(st, 1));
 	}
 	int rc = sqlite3_finalize(st);
 	char *create_sql = sqlite3_str_finish(create), *drop_sql = sqlite3_str_finish(drop);
@@ -386,7 +388,7 @@ const struct db_driver db_sqlite_driver = {
     .integrity = sq_integrity,
     .checkpoint = sq_checkpoint,
     .bulk = sq_bulk,
-    .indexes_drop = sq_indexes_drop,
+    .derived_drop = sq_derived_drop,
     .insert_rows = sq_insert_rows,
     .errmsg = sq_errmsg,
 };

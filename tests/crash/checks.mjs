@@ -1,7 +1,7 @@
 // What must hold of a database after a crash, checked on the file itself:
 // SQLite's own integrity, foreign keys, the rows derived from others in the
 // same transaction (timelines, rollups, visit status, links,
-// notifications, audit entries), and every write the ledger holds as
+// blind-index lookups, notifications, audit entries), and every write the ledger holds as
 // acknowledged. Each check returns a list of problems (empty: it holds).
 import { execFileSync } from 'node:child_process';
 
@@ -58,6 +58,17 @@ const INVARIANTS = [
 	[
 		'a met visit names who was seen',
 		`SELECT v.id FROM visits v WHERE v.outcome = 'met' AND NOT EXISTS (SELECT 1 FROM visit_seen s WHERE s.visit_id = v.id)`,
+	],
+	[
+		"the blind indexes' lookup tables hold exactly the residents' numbers",
+		`SELECT r.id FROM residents r WHERE (r.id_index IS NOT NULL AND NOT EXISTS
+		 (SELECT 1 FROM resident_ids i WHERE i.blind = r.id_index AND i.resident_id = r.id))
+		 OR (r.phone_index IS NOT NULL AND NOT EXISTS
+		 (SELECT 1 FROM resident_phones p WHERE p.blind = r.phone_index AND p.resident_id = r.id))
+		 UNION ALL SELECT i.resident_id FROM resident_ids i
+		 WHERE NOT EXISTS (SELECT 1 FROM residents r WHERE r.id = i.resident_id AND r.id_index = i.blind)
+		 UNION ALL SELECT p.resident_id FROM resident_phones p
+		 WHERE NOT EXISTS (SELECT 1 FROM residents r WHERE r.id = p.resident_id AND r.phone_index = p.blind)`,
 	],
 	[
 		'every dispatch to a person and every rework told them',
