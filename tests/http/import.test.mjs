@@ -244,6 +244,35 @@ test('a row that fails after some of its writes leaves none of them behind; the 
 	}
 });
 
+test('a file of over a megabyte is read in two halves: quoted line breaks, commas and quotes across the middle stay in their rows', async () => {
+	const n = 20000;
+	const text = (pad) => {
+		const lines = ['姓名,社区,出生日期,户籍地址', `半0,青和居社区,1960-01-02,"${'.'.repeat(pad)}"`];
+		for (let i = 1; i < n; i++) lines.push(`半${i},青和居社区,1960-01-02,"武汉市青山区,""红钢城""\n${i}号"`);
+		return Buffer.from(lines.join('\r\n') + '\r\n');
+	};
+	// Padded so that the first line break past the middle is inside quotes: the split
+	// must look for one outside them.
+	const insideQuotes = (b) => {
+		const at = b.indexOf(10, b.length >> 1);
+		return b.subarray(0, at).filter((c) => c === 34).length % 2 === 1;
+	};
+	let pad = 0;
+	while (!insideQuotes(text(pad))) pad++;
+	const big = file('halves.csv', text(pad));
+	assert.ok(fs.statSync(big).size > 1 << 20);
+	const r = await importFile(big);
+	assert.equal(r.code, 0, r.stderr + r.stdout);
+	assert.match(r.stdout, new RegExp(`${n} rows: ${n} new`));
+	const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', db, q]).toString().trim();
+	assert.equal(sql("SELECT count(*) FROM residents WHERE name LIKE '半%'"), String(n));
+	const wrong = sql(
+		"SELECT count(*) FROM residents WHERE name LIKE '半%'" +
+			" AND name != '半0' AND registered_address IS NOT '武汉市青山区,\"红钢城\"' || char(10) || substr(name, 2) || '号'",
+	);
+	assert.equal(wrong, '0', 'every row keeps its own quoted field');
+});
+
 test('an import killed midway leaves the database as it was', async () => {
 	const killed = path.join(dir, 'killed.db');
 	assert.equal((await run(['migrate', '--db', killed])).code, 0);
