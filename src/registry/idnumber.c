@@ -20,6 +20,21 @@ char id_check_char(const char d[17])
 }
 
 /* GB/T 2260 province-level codes. */
+/* The date of t (UTC) as yyyymmdd. An import checks numbers by the hundred thousand
+ * and gmtime_r takes a lock, so the last day's answer is kept. */
+static int64_t ymd_of(int64_t t)
+{
+	static _Thread_local int64_t day = -1, ymd;
+	if (t / 86400 != day) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+		gmtime_r(&tt, &tm);
+		day = t / 86400;
+		ymd = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	}
+	return ymd;
+}
+
 static bool province_valid(int p, enum id_kind kind)
 {
 	static const int mainland[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
@@ -49,12 +64,7 @@ const char *id_validate(const char *id, enum id_kind kind, int64_t today, struct
 	parse_i64(id + 12, 2, 0, 99, &d);
 	if (y < 1800 || !date_valid((int)y, (int)m, (int)d))
 		return "does not contain a real birth date";
-	time_t t = (time_t)today;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	int64_t born = y * 10000 + m * 100 + d;
-	int64_t now = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-	if (born > now)
+	if (y * 10000 + m * 100 + d > ymd_of(today))
 		return "contains a birth date in the future";
 	if (id_check_char(id) != id[17])
 		return "has a wrong check character";

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/arena.h"
 #include "../core/clock.h"
@@ -288,7 +289,7 @@ struct ctx {
 	struct arena *a; /* the import's life */
 	const struct import_options *o;
 	FILE *report;
-	int64_t now;
+	int64_t now, today; /* the import's time, and its date as yyyymmdd */
 	int cols[C_COUNT]; /* column index of each field, -1 if absent */
 	struct strmap communities; /* as written in the file -> code, or NULL text if none */
 	struct tag_name *tags;
@@ -419,8 +420,9 @@ static void format_date(char out[11], int64_t y, int64_t m, int64_t d)
 	}
 }
 
-/* A date as YYYY-MM-DD from 1950-03-01, 1950/3/1 or 19500301; false if not a past date. */
-static bool parse_date(const char *s, int64_t now, char out[11])
+/* A date as YYYY-MM-DD from 1950-03-01, 1950/3/1 or 19500301; false if not a past
+ * date, that is after today (yyyymmdd). */
+static bool parse_date(const char *s, int64_t today, char out[11])
 {
 	int64_t y, m, d;
 	size_t n = strlen(s);
@@ -441,8 +443,7 @@ static bool parse_date(const char *s, int64_t now, char out[11])
 	if (!date_valid((int)y, (int)m, (int)d))
 		return false;
 	format_date(out, y, m, d);
-	int64_t t;
-	return clock_parse(out, &t) && t <= now;
+	return y * 10000 + m * 100 + d <= today;
 }
 
 static void load_tags(struct ctx *c)
@@ -606,7 +607,7 @@ static int check_row(struct ctx *c, int64_t rowno, char **row, size_t width, str
 	bad += check_community(c, rowno, field(c, row, width, C_COMMUNITY), field(c, row, width, C_STREET), p);
 	bad += check_choices(c, rowno, gender_s, field(c, row, width, C_DOCTYPE), field(c, row, width, C_RELATION), p);
 	char *birth = arena_alloc(c->a, 11);
-	if (birth_s != NULL && !parse_date(birth_s, c->now, birth)) {
+	if (birth_s != NULL && !parse_date(birth_s, c->today, birth)) {
 		reject(c, rowno, C_BIRTH, birth_s, "must be a past date like 1950-03-01");
 		bad++;
 	}
@@ -1037,6 +1038,10 @@ enum import_status import_residents(
 {
 	memset(res, 0, sizeof(*res));
 	struct ctx c = {.db = db, .a = arena_new(), .o = o, .now = clock_now()};
+	time_t now = (time_t)c.now;
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	c.today = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 	struct records recs = {.a = c.a};
 	enum import_status status = IMPORT_UNREADABLE;
 	if (!read_records(&recs, data, n, res))
