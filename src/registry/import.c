@@ -797,61 +797,115 @@ static void count(struct ctx *c, const struct plan *p, struct import_result *res
 	progress(c, false);
 }
 
-static int key_cmp(const void *x, const void *y, void *keys)
+static int code_cmp(const void *x, const void *y) { return strcmp(*(const char *const *)x, *(const char *const *)y); }
+
+/* A new person's place in the storing order: the rank of their area's code, the first
+ * eight bytes of unit and room as big-endian numbers (which order as the texts do),
+ * and their plan. */
+struct address_key {
+	uint32_t area, plan;
+	uint64_t unit, room;
+	const char *unit_s, *room_s; /* whole, for the rare tie of two long ones */
+};
+
+static uint64_t prefix8(const char *s)
 {
-	const char **k = keys;
-	return strcmp(k[*(const uint32_t *)x], k[*(const uint32_t *)y]);
+	uint64_t v = 0;
+	size_t i = 0;
+	for (; i < 8 && s[i] != '\0'; i++)
+		v = v << 8 | (unsigned char)s[i];
+	return v << (8 * (8 - i));
 }
 
-static int u64_cmp(const void *x, const void *y)
+static int text_key_cmp(uint64_t a, uint64_t b, const char *as, const char *bs)
 {
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-	return (a > b) - (a < b);
+	if (a != b)
+		return a < b ? -1 : 1;
+	return (a & 0xff) != 0 ? strcmp(as, bs) : 0; /* eight bytes alike and more to come */
+}
+
+/* By address: 0 for two people at the same one. */
+static int address_cmp(const struct address_key *a, const struct address_key *b)
+{
+	int c = (a->area > b->area) - (a->area < b->area);
+	if (c == 0)
+		c = text_key_cmp(a->unit, b->unit, a->unit_s, b->unit_s);
+	if (c == 0)
+		c = text_key_cmp(a->room, b->room, a->room_s, b->room_s);
+	return c;
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+	const struct address_key *a = x, *b = y;
+	int c = address_cmp(a, b);
+	return c ? c : (a->plan > b->plan) - (a->plan < b->plan);
 }
 
 /* The order new people are stored in: by address (area, unit, room, the key of the
  * households' index), so that households, residents and their indexes are appended
- * in key order, which builds them fastest; then by row. An entry is the rank of the
- * plan's address << 32 | the plan's index; *n gets their number. */
+ * in key order, which builds them fastest; then by row. An entry is the number of
+ * the plan's address in that order << 32 | the plan's index; *n gets their number. */
 static uint64_t *address_order(struct ctx *c, size_t *n)
 {
 	struct arena *a = arena_new();
-	struct strmap addresses = {0}; /* key -> its number, in order of appearance */
-	uint32_t *number = malloc((c->nplans + 1) * sizeof(*number));
-	const char **keys = malloc((c->nplans + 1) * sizeof(*keys));
-	uint64_t *order = malloc((c->nplans + 1) * sizeof(*order));
-	if (number == NULL || keys == NULL || order == NULL)
+	struct strmap areas = {0}; /* code -> its number in codes, then its rank */
+	const char **codes = NULL;
+	size_t ncodes = 0, codes_cap = 0;
+	struct address_key *keys = malloc((c->nplans + 1) * sizeof(*keys));
+	if (keys == NULL)
 		fatal("out of memory");
-	uint32_t nkeys = 0;
+	*n = 0;
 	for (size_t i = 0; i < c->nplans; i++) {
 		const struct plan *p = &c->plans[i];
 		if (p->person != 0 || p->same_as >= 0)
 			continue;
-		const char *key = strmap_key3(a, p->where, p->unit ? p->unit : "", p->room ? p->room : "");
-		struct strmap_slot *s = strmap_get(&addresses, key);
+		struct strmap_slot *s = strmap_get(&areas, p->where);
 		if (s->key == NULL) {
-			strmap_set(a, &addresses, s, key, nkeys, NULL);
-			keys[nkeys] = s->key;
-			number[nkeys] = nkeys;
-			nkeys++;
+			if (ncodes == codes_cap) {
+				codes_cap = codes_cap ? 2 * codes_cap : 256;
+				if ((codes = realloc(codes, codes_cap * sizeof(*codes))) == NULL)
+					fatal("out of memory");
+			}
+			strmap_set(a, &areas, s, p->where, (int64_t)ncodes, NULL);
+			codes[ncodes++] = s->key;
 		}
-		order[(*n)++] = (uint64_t)s->num << 32 | i;
+		const char *unit = p->unit ? p->unit : "", *room = p->room ? p->room : "";
+		keys[(*n)++] =
+		    (struct address_key){(uint32_t)s->num, (uint32_t)i, prefix8(unit), prefix8(room), unit, room};
 	}
-	/* The unit separator sorts below every character of a field, so the joined keys
-	 * sort as the fields one after another. */
-	qsort_r(number, nkeys, sizeof(*number), key_cmp, keys);
-	uint32_t *rank = malloc((nkeys + 1) * sizeof(*rank));
+	/* Number by rank: a file names a few thousand areas. */
+	uint32_t *rank = malloc((ncodes + 1) * sizeof(*rank));
 	if (rank == NULL)
 		fatal("out of memory");
-	for (uint32_t r = 0; r < nkeys; r++)
-		rank[number[r]] = r;
+	qsort(codes, ncodes, sizeof(*codes), code_cmp);
+	for (size_t r = 0; r < ncodes; r++)
+		rank[strmap_get(&areas, codes[r])->num] = (uint32_t)r;
+	/* Gathered by area (a counting sort), then each area's people put in order. */
+	size_t *start = calloc(ncodes + 1, sizeof(*start));
+	struct address_key *sorted = malloc((*n + 1) * sizeof(*sorted));
+	uint64_t *order = malloc((*n + 1) * sizeof(*order)), number = 0;
+	if (start == NULL || sorted == NULL || order == NULL)
+		fatal("out of memory");
 	for (size_t k = 0; k < *n; k++)
-		order[k] = (uint64_t)rank[order[k] >> 32] << 32 | (order[k] & 0xffffffff);
-	qsort(order, *n, sizeof(*order), u64_cmp);
-	strmap_free(&addresses);
-	free(number);
-	free(keys);
+		start[(keys[k].area = rank[keys[k].area]) + 1]++;
+	for (size_t r = 0; r < ncodes; r++)
+		start[r + 1] += start[r];
+	for (size_t k = 0; k < *n; k++)
+		sorted[start[keys[k].area]++] = keys[k];
+	for (size_t r = 0, from = 0; r < ncodes; from = start[r++])
+		qsort(sorted + from, start[r] - from, sizeof(*sorted), key_cmp);
+	for (size_t k = 0; k < *n; k++) {
+		if (k > 0 && address_cmp(&sorted[k - 1], &sorted[k]) != 0)
+			number++;
+		order[k] = number << 32 | sorted[k].plan;
+	}
+	free(start);
+	free(sorted);
+	strmap_free(&areas);
+	free(codes);
 	free(rank);
+	free(keys);
 	arena_free(a);
 	return order;
 }
