@@ -7,7 +7,7 @@
 #include "log.h"
 #include "banned.h"
 
-static uint64_t strmap_hash(const char *s)
+uint64_t strmap_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 	for (; *s; s++)
@@ -63,16 +63,24 @@ void strmap_clear(struct strmap *m)
 	m->n = 0;
 }
 
+const char *strmap_keyn(struct arena *a, const char *const *parts, int n)
+{
+	size_t len[8], total = 0;
+	for (int i = 0; i < n; i++)
+		total += (len[i] = strlen(parts[i])) + 1;
+	char *k = arena_alloc(a, total), *at = k;
+	for (int i = 0; i < n; i++) {
+		memcpy(at, parts[i], len[i]);
+		at += len[i];
+		*at++ = i + 1 < n ? '\x1f' : '\0';
+	}
+	return k;
+}
+
 const char *strmap_key3(struct arena *a, const char *x, const char *y, const char *z)
 {
-	size_t nx = strlen(x), ny = strlen(y), nz = strlen(z);
-	char *k = arena_alloc(a, nx + ny + nz + 3);
-	memcpy(k, x, nx);
-	k[nx] = '\x1f';
-	memcpy(k + nx + 1, y, ny);
-	k[nx + 1 + ny] = '\x1f';
-	memcpy(k + nx + ny + 2, z, nz);
-	return k;
+	const char *parts[] = {x, y, z};
+	return strmap_keyn(a, parts, 3);
 }
 
 void strmap_free(struct strmap *m)

@@ -21,6 +21,8 @@ struct strmap {
 	size_t cap, n;
 };
 
+/* The map's hash of a string, for sets that keep their own slots. */
+uint64_t strmap_hash(const char *s);
 /* The entry for key, or the empty slot where it belongs (its key NULL; fill it with
  * strmap_set before the next strmap_get). */
 struct strmap_slot *strmap_get(struct strmap *m, const char *key);
@@ -29,7 +31,9 @@ void strmap_set(
 /* Empty the map, keeping its room. */
 void strmap_clear(struct strmap *m);
 void strmap_free(struct strmap *m);
-/* "x\x1fy\x1fz" in a: a key of several strings (the unit separator is never in valid text here). */
+/* "x\x1fy\x1fz" in a: a key of several strings (the unit separator is never in valid
+ * text here); strmap_keyn joins n of them, at most 8. */
 const char *strmap_key3(struct arena *a, const char *x, const char *y, const char *z);
+const char *strmap_keyn(struct arena *a, const char *const *parts, int n);
 
 #endif

@@ -299,8 +299,15 @@ struct ctx {
 	size_t nplans, plans_cap;
 	/* New people without a document number: name, birth date, area -> their plan. */
 	struct strmap people;
-	/* Document numbers seen in this file, to refuse repeats. */
-	struct strmap seen;
+	/* Document numbers seen in this file, to refuse repeats: an open-addressing set
+	 * of their hashes (0: empty) and texts, sized for the file's rows. */
+	struct seen_number {
+		uint64_t hash;
+		const char *idn;
+	} * seen;
+	size_t seen_cap;
+	/* Where the rows' addresses are: community code, grid, estate, building -> area code. */
+	struct strmap places;
 	int64_t total, checked, done; /* rows in the file; rows checked; rows finished */
 	int64_t ticks, reported; /* calls of progress; the most it reported */
 };
@@ -382,10 +389,12 @@ static bool street_contains(struct ctx *c, const char *street, const char *code)
 /* Whether the document number was on an earlier row (and remember it). */
 static bool seen_before(struct ctx *c, const char *idn)
 {
-	struct strmap_slot *s = strmap_get(&c->seen, idn);
-	if (s->key != NULL)
-		return true;
-	strmap_set(c->a, &c->seen, s, idn, 0, NULL);
+	uint64_t h = strmap_hash(idn) | 1;
+	size_t i = h & (c->seen_cap - 1);
+	for (; c->seen[i].hash != 0; i = (i + 1) & (c->seen_cap - 1))
+		if (c->seen[i].hash == h && strcmp(c->seen[i].idn, idn) == 0)
+			return true;
+	c->seen[i] = (struct seen_number){h, idn};
 	return false;
 }
 
@@ -695,9 +704,20 @@ static int resolve(struct ctx *c, struct plan *p)
 	static const char *const kinds[] = {"grid", "estate", "building"};
 	const char *where = p->community;
 	int rc = DB_OK;
-	for (int i = 0; i < 3 && rc == DB_OK; i++)
-		if (p->levels[i] != NULL)
-			rc = load_area(c->load, where, kinds[i], p->levels[i], &where);
+	/* Most rows name a place named before: one look-up instead of one for each level. */
+	const char *parts[] = {p->community, p->levels[0] ? p->levels[0] : "", p->levels[1] ? p->levels[1] : "",
+	    p->levels[2] ? p->levels[2] : ""};
+	const char *key = p->levels[0] || p->levels[1] || p->levels[2] ? strmap_keyn(c->a, parts, 4) : NULL;
+	struct strmap_slot *s = key ? strmap_get(&c->places, key) : NULL;
+	if (s != NULL && s->key != NULL) {
+		where = s->text;
+	} else {
+		for (int i = 0; i < 3 && rc == DB_OK; i++)
+			if (p->levels[i] != NULL)
+				rc = load_area(c->load, where, kinds[i], p->levels[i], &where);
+		if (s != NULL && rc == DB_OK)
+			strmap_set(c->a, &c->places, s, key, 0, where);
+	}
 	p->where = where;
 	if (rc == DB_OK)
 		find_person(c, p);
@@ -996,6 +1016,7 @@ static int import_careful(struct ctx *c, const struct records *recs, struct impo
 		db_run(c->db, "ROLLBACK TO SAVEPOINT import_row", NULL);
 		db_run(c->db, "RELEASE SAVEPOINT import_row", NULL);
 		load_forget(c->load);
+		strmap_clear(&c->places); /* as the load's: what it names may be gone */
 		reject(c, p->rowno, C_NAME, p->name,
 		    rc == DB_CONSTRAINT ? "conflicts with a registered resident or address" : "could not be stored");
 		c->nplans--;
@@ -1024,7 +1045,12 @@ static void attempt_reset(struct ctx *c, struct import_result *res)
 {
 	c->nplans = 0;
 	strmap_clear(&c->people);
-	strmap_clear(&c->seen);
+	free(c->seen);
+	for (c->seen_cap = 1024; c->seen_cap < 2 * (size_t)c->total; c->seen_cap *= 2)
+		;
+	if ((c->seen = calloc(c->seen_cap, sizeof(*c->seen))) == NULL)
+		fatal("out of memory");
+	strmap_clear(&c->places);
 	c->checked = c->done = 0;
 	res->rows = res->created = res->updated = res->rejected = 0;
 }
@@ -1117,7 +1143,8 @@ out:
 	free(recs.rows);
 	free(recs.widths);
 	arena_free(recs.more);
-	strmap_free(&c.seen);
+	free(c.seen);
+	strmap_free(&c.places);
 	free(c.plans);
 	strmap_free(&c.communities);
 	strmap_free(&c.people);
