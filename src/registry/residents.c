@@ -208,6 +208,12 @@ static bool next_resident(void *ctx, struct db_value *v)
 	if (m->i == m->batch->n)
 		return false;
 	const struct resident_row *row = &m->batch->rows[m->i];
+	/* Rows come in address order, their texts in file order: fetch ahead what would
+	 * otherwise be a wait on memory for each row. */
+	if (m->i + 16 < m->batch->n) {
+		__builtin_prefetch(row[16].name);
+		__builtin_prefetch(row[16].birth_date);
+	}
 	const struct stored_numbers *s = sealed(m->batch, m->i++);
 	v[0] = int_value(m->id++);
 	if (row->household_id)
