@@ -943,14 +943,28 @@ static int store_all(struct ctx *c, struct import_result *res)
 		rows[k] = plan_row(&c->plans[order[k] & 0xffffffff], 0);
 	/* Their numbers are sealed meanwhile, on a second thread. */
 	struct resident_batch *batch = residents_seal(rows, n);
-	int rc = DB_OK;
-	for (size_t k = 0; k < n && rc == DB_OK; k++) {
-		/* Each address once: the rows of a household follow one another. */
-		if (k == 0 || order[k] >> 32 != order[k - 1] >> 32)
-			rc = household_of(c, &c->plans[order[k] & 0xffffffff], &rows[k].household_id);
-		else
+	/* Each address once, in order: the rows of a household follow one another. */
+	struct address *addresses = malloc((n + 1) * sizeof(*addresses));
+	int64_t *ids = malloc((n + 1) * sizeof(*ids));
+	if (addresses == NULL || ids == NULL)
+		fatal("out of memory");
+	size_t naddresses = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct plan *p = &c->plans[order[k] & 0xffffffff];
+		if (p->housed && (k == 0 || order[k] >> 32 != order[k - 1] >> 32))
+			addresses[naddresses++] =
+			    (struct address){p->where, p->unit ? p->unit : "", p->room ? p->room : ""};
+	}
+	int rc = load_households(c->load, addresses, naddresses, ids);
+	for (size_t k = 0, next = 0; k < n && rc == DB_OK; k++) {
+		const struct plan *p = &c->plans[order[k] & 0xffffffff];
+		if (p->housed && (k == 0 || order[k] >> 32 != order[k - 1] >> 32))
+			rows[k].household_id = ids[next++];
+		else if (p->housed)
 			rows[k].household_id = rows[k - 1].household_id;
 	}
+	free(addresses);
+	free(ids);
 	int64_t first = 0;
 	if (rc == DB_OK && n > 0)
 		rc = residents_insert_sealed(c->db, c->now, batch, &first);

@@ -156,6 +156,51 @@ out:
 	return rc;
 }
 
+struct new_households {
+	const struct load *l;
+	const struct address *at;
+	size_t i, n;
+	int64_t id;
+};
+
+static bool next_household(void *ctx, struct db_value *v)
+{
+	struct new_households *h = ctx;
+	if (h->i == h->n)
+		return false;
+	const struct address *a = &h->at[h->i++];
+	v[0] = (struct db_value){.type = DBV_INT, .i = h->id++};
+	v[1] = (struct db_value){.type = DBV_TEXT, .p = a->area};
+	v[2] = (struct db_value){.type = DBV_TEXT, .p = a->unit};
+	v[3] = (struct db_value){.type = DBV_TEXT, .p = a->room};
+	v[4] = v[5] = (struct db_value){.type = DBV_INT, .i = h->l->now};
+	return true;
+}
+
+int load_households(struct load *l, const struct address *addresses, size_t n, int64_t *ids)
+{
+	if (!l->no_households) {
+		int rc = DB_OK;
+		for (size_t i = 0; i < n && rc == DB_OK; i++)
+			rc = load_household(l, addresses[i].area, addresses[i].unit, addresses[i].room, &ids[i]);
+		return rc;
+	}
+	struct db_stmt *st = db_stmt(l->db, "SELECT coalesce(max(id), 0) + 1 FROM households", NULL);
+	int64_t first = st != NULL && db_step(st) == DB_ROW ? db_int(st, 0) : 0;
+	if (st)
+		db_reset(st);
+	if (first == 0)
+		return DB_ERROR;
+	struct new_households h = {l, addresses, 0, n, first};
+	int rc = db_insert_rows(
+	    l->db, "households", "id, area_code, unit, room, created_at, updated_at", 6, false, next_household, &h);
+	for (size_t i = 0; i < n && rc == DB_OK; i++)
+		ids[i] = first + (int64_t)i;
+	/* They are not remembered: from now on a household is looked for in the table. */
+	l->no_households = false;
+	return rc;
+}
+
 int load_tag(struct load *l, int64_t resident, const char *tag)
 {
 	int rc = db_run(l->db, "INSERT INTO resident_tags (resident_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",

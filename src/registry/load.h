@@ -24,6 +24,14 @@ bool load_fresh(const struct load *l);
 int load_area(struct load *l, const char *parent, const char *kind, const char *name, const char **code);
 /* The household at area, unit and room, created when missing. */
 int load_household(struct load *l, const char *area, const char *unit, const char *room, int64_t *id);
+/* An address: the area and the unit and room in it ("" when the address has none). */
+struct address {
+	const char *area, *unit, *room;
+};
+/* The households at addresses[0..n), all different, created when missing; ids[i]
+ * gets the one at addresses[i]. Into a table that was empty they are all new and
+ * written in one statement, best in the households' key order. */
+int load_households(struct load *l, const struct address *addresses, size_t n, int64_t *ids);
 /* Give the resident a tag (an identifier from the tags table). */
 int load_tag(struct load *l, int64_t resident, const char *tag);
 /* After a rollback (to a savepoint): forget what was remembered, which may be gone. */
