@@ -230,12 +230,10 @@ static void blind_add(struct blind_rows *r, const void *blind, int64_t resident)
 	r->v[r->n++].resident = resident;
 }
 
-static uint64_t blind_prefix(const struct blind_row *r)
+/* Digit d (0: the lowest) of the first eight bytes of a blind index read big-endian. */
+static unsigned blind_digit(const struct blind_row *r, int d)
 {
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | r->blind[i];
-	return v;
+	return (unsigned)r->blind[6 - 2 * d] << 8 | r->blind[7 - 2 * d];
 }
 
 static int blind_cmp(const struct blind_row *a, const struct blind_row *b)
@@ -253,18 +251,18 @@ static void blind_sort(struct blind_rows *r)
 	size_t *count = malloc(65536 * sizeof(*count));
 	if (to == NULL || count == NULL)
 		fatal("out of memory");
-	for (int shift = 0; shift < 64; shift += 16) {
+	for (int d = 0; d < 4; d++) {
 		memset(count, 0, 65536 * sizeof(*count));
 		for (size_t i = 0; i < r->n; i++)
-			count[blind_prefix(&from[i]) >> shift & 0xffff]++;
+			count[blind_digit(&from[i], d)]++;
 		size_t at = 0;
-		for (size_t d = 0; d < 65536; d++) {
-			size_t k = count[d];
-			count[d] = at;
+		for (size_t v = 0; v < 65536; v++) {
+			size_t k = count[v];
+			count[v] = at;
 			at += k;
 		}
 		for (size_t i = 0; i < r->n; i++)
-			to[count[blind_prefix(&from[i]) >> shift & 0xffff]++] = from[i];
+			to[count[blind_digit(&from[i], d)]++] = from[i];
 		struct blind_row *swap = from;
 		from = to;
 		to = swap;
