@@ -834,7 +834,9 @@ static uint64_t prefix8(const char *s)
 	size_t i = 0;
 	for (; i < 8 && s[i] != '\0'; i++)
 		v = v << 8 | (unsigned char)s[i];
-	return v << (8 * (8 - i));
+	for (; i < 8; i++)
+		v <<= 8; /* padded with zeros, which sort first as the end of a text does */
+	return v;
 }
 
 static int text_key_cmp(uint64_t a, uint64_t b, const char *as, const char *bs)
@@ -898,7 +900,8 @@ static uint64_t *address_order(struct ctx *c, size_t *n)
 	uint32_t *rank = malloc((ncodes + 1) * sizeof(*rank));
 	if (rank == NULL)
 		fatal("out of memory");
-	qsort(codes, ncodes, sizeof(*codes), code_cmp);
+	if (ncodes > 0)
+		qsort(codes, ncodes, sizeof(*codes), code_cmp);
 	for (size_t r = 0; r < ncodes; r++)
 		rank[strmap_get(&areas, codes[r])->num] = (uint32_t)r;
 	/* Gathered by area (a counting sort), then each area's people put in order. */
