@@ -300,12 +300,16 @@ static int fill_lookups(struct load *l)
 	    NULL);
 	int rc = st != NULL ? DB_ROW : DB_ERROR;
 	while (st != NULL && (rc = db_step(st)) == DB_ROW) {
-		size_t n;
-		const void *id = db_blob(st, 1, &n), *phone;
-		if (id != NULL && n == BLIND_BYTES)
-			blind_add(&ids, id, db_int(st, 0));
-		if ((phone = db_blob(st, 2, &n)) != NULL && n == BLIND_BYTES)
-			blind_add(&phones, phone, db_int(st, 0));
+		for (int k = 0; k < 2; k++) {
+			size_t n;
+			const void *blind = db_blob(st, 1 + k, &n);
+			if (blind != NULL && n != BLIND_BYTES)
+				rc = DB_ERROR; /* not a blind index: written by something else */
+			else if (blind != NULL)
+				blind_add(k == 0 ? &ids : &phones, blind, db_int(st, 0));
+		}
+		if (rc != DB_ROW)
+			break;
 	}
 	if (st != NULL)
 		db_reset(st);
@@ -318,7 +322,7 @@ static int fill_lookups(struct load *l)
 		rc = db_insert_rows(l->db, "resident_phones", "blind, resident_id", 2, false, next_blind, &phones);
 	free(ids.v);
 	free(phones.v);
-	return rc == DB_DONE ? DB_ERROR : rc;
+	return rc;
 }
 
 int load_finish(struct load *l)
