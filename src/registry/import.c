@@ -96,13 +96,15 @@ struct records {
 	char ***rows;
 	size_t *widths;
 	size_t n, cap;
+	size_t header; /* the first record that is not empty */
 	char **cur;
 	size_t width, cur_cap;
 };
 
-static void on_field(void *s, size_t len, void *data)
+/* Add the field text[0..len) to the record being read, cut out where it lies: its
+ * end is overwritten with a NUL (text[len] is the separator or the byte after the file). */
+static void add_field(struct records *r, char *text, size_t len)
 {
-	struct records *r = data;
 	if (r->width == r->cur_cap) {
 		size_t cap = r->cur_cap ? r->cur_cap * 2 : 16;
 		char **more = arena_alloc(r->a, cap * sizeof(*more));
@@ -112,20 +114,18 @@ static void on_field(void *s, size_t len, void *data)
 		r->cur_cap = cap;
 	}
 	/* Spreadsheets pad cells with spaces; they are never meaningful here. */
-	const char *p = s ? s : "";
-	while (len > 0 && (*p == ' ' || *p == '\t')) {
-		p++;
+	while (len > 0 && (*text == ' ' || *text == '\t')) {
+		text++;
 		len--;
 	}
-	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
 		len--;
-	r->cur[r->width++] = arena_strndup(r->a, p, len);
+	text[len] = '\0';
+	r->cur[r->width++] = text;
 }
 
-static void on_row(int c, void *data)
+static void end_record(struct records *r)
 {
-	(void)c;
-	struct records *r = data;
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 1024;
 		char ***rows = realloc(r->rows, cap * sizeof(*rows));
@@ -142,7 +142,8 @@ static void on_row(int c, void *data)
 	r->width = r->cur_cap = 0;
 }
 
-/* The file as UTF-8: a BOM is dropped; text that is not UTF-8 is read as GB18030. */
+/* The file as UTF-8 in a (a copy, which parse_records cuts up, with a byte to spare
+ * after it): a BOM is dropped; text that is not UTF-8 is read as GB18030. */
 static char *to_utf8(struct arena *a, const char *data, size_t n, size_t *out_n)
 {
 	if (n >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
@@ -150,8 +151,10 @@ static char *to_utf8(struct arena *a, const char *data, size_t n, size_t *out_n)
 		n -= 3;
 	}
 	if (utf8_valid(data, n)) {
+		char *copy = arena_alloc(a, n + 1);
+		memcpy(copy, data, n);
 		*out_n = n;
-		return (char *)data;
+		return copy;
 	}
 	iconv_t cd = iconv_open("UTF-8", "GB18030");
 	if (cd == (iconv_t)-1)
@@ -168,16 +171,52 @@ static char *to_utf8(struct arena *a, const char *data, size_t n, size_t *out_n)
 	return out;
 }
 
-/* Parse text (whole records) into recs with libcsv; NULL, or what is wrong. */
-static const char *parse_records(struct records *recs, const char *text, size_t len)
+/* Read the records of text[0..len) into recs, cutting each field out where it lies
+ * (RFC 4180; text[len] must be writable). A field may be quoted, with a quote inside
+ * doubled and separators and line breaks kept; what follows its closing quote up to
+ * the separator is kept as written. A record ends at CR, LF or CRLF; a blank line is
+ * a record with one empty field, so that records are numbered as a spreadsheet's rows. */
+static void parse_records(struct records *recs, char *text, size_t len)
 {
-	struct csv_parser p;
-	if (csv_init(&p, CSV_APPEND_NULL) != 0)
-		fatal("out of memory");
-	bool ok = csv_parse(&p, text, len, on_field, on_row, recs) == len && csv_fini(&p, on_field, on_row, recs) == 0;
-	const char *why = ok ? NULL : csv_strerror(csv_error(&p));
-	csv_free(&p);
-	return why;
+	char *p = text, *end = text + len;
+	while (p < end) {
+		for (;;) {
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			char *field = p, *out = p;
+			if (p < end && *p == '"') {
+				for (p++; p < end; p++) {
+					if (*p == '"' && (p + 1 == end || p[1] != '"'))
+						break;
+					*out++ = *p;
+					p += *p == '"'; /* a doubled quote is one */
+				}
+				if (p < end)
+					p++; /* the closing quote */
+			}
+			while (p < end && *p != ',' && *p != '\n' && *p != '\r')
+				*out++ = *p++;
+			char at = p < end ? *p : '\n'; /* what ends the field, before its NUL covers it */
+			add_field(recs, field, (size_t)(out - field));
+			if (p < end)
+				p++;
+			if (at == ',')
+				continue;
+			if (at == '\r' && p < end && *p == '\n')
+				p++; /* CRLF is one line break */
+			break;
+		}
+		end_record(recs);
+	}
+}
+
+/* A wholly empty line (spreadsheets leave them at the end) is no row. */
+static bool empty_record(const struct records *recs, size_t i)
+{
+	for (size_t k = 0; k < recs->widths[i]; k++)
+		if (recs->rows[i][k][0] != '\0')
+			return false;
+	return true;
 }
 
 /* Where the second half of text begins: after the first line break past the middle
@@ -200,15 +239,14 @@ static size_t second_half(const char *text, size_t len)
 /* The second half of a file, parsed on a second thread into its own records. */
 struct half {
 	struct records recs;
-	const char *text;
+	char *text;
 	size_t len;
-	const char *why;
 };
 
 static void *parse_half(void *arg)
 {
 	struct half *h = arg;
-	h->why = parse_records(&h->recs, h->text, h->len);
+	parse_records(&h->recs, h->text, h->len);
 	return NULL;
 }
 
@@ -218,7 +256,7 @@ static void *parse_half(void *arg)
 static bool read_records(struct records *recs, const char *data, size_t n, struct import_result *res)
 {
 	size_t len;
-	const char *text = to_utf8(recs->a, data, n, &len);
+	char *text = to_utf8(recs->a, data, n, &len);
 	if (text == NULL) {
 		snprintf(res->error, sizeof(res->error), "the file is neither UTF-8 nor GB18030 text");
 		return false;
@@ -229,35 +267,23 @@ static bool read_records(struct records *recs, const char *data, size_t n, struc
 	bool threaded = split < len && pthread_create(&thread, NULL, parse_half, &h) == 0;
 	if (!threaded)
 		split = len;
-	const char *why = parse_records(recs, text, split);
+	parse_records(recs, text, split);
 	if (threaded) {
 		pthread_join(thread, NULL);
-		why = why ? why : h.why;
 		for (size_t i = 0; i < h.recs.n; i++) {
 			recs->cur = h.recs.rows[i];
 			recs->width = h.recs.widths[i];
-			on_row(0, recs);
+			end_record(recs);
 		}
 		free(h.recs.rows);
 		free(h.recs.widths);
 	}
-	if (why != NULL) {
-		snprintf(res->error, sizeof(res->error), "the file is not CSV: %s", why);
-		return false;
-	}
-	if (recs->n == 0) {
+	while (recs->header < recs->n && empty_record(recs, recs->header))
+		recs->header++;
+	if (recs->header == recs->n) {
 		snprintf(res->error, sizeof(res->error), "the file is empty");
 		return false;
 	}
-	return true;
-}
-
-/* A wholly empty line (spreadsheets leave them at the end) is no row. */
-static bool empty_record(const struct records *recs, size_t i)
-{
-	for (size_t k = 0; k < recs->widths[i]; k++)
-		if (recs->rows[i][k][0] != '\0')
-			return false;
 	return true;
 }
 
@@ -998,7 +1024,7 @@ static int store_all(struct ctx *c, struct import_result *res)
  * write ends it (the caller rolls back and goes the careful way). */
 static int import_fast(struct ctx *c, const struct records *recs, struct import_result *res)
 {
-	for (size_t i = 1; i < recs->n; i++) {
+	for (size_t i = recs->header + 1; i < recs->n; i++) {
 		if (empty_record(recs, i) || !check(c, recs, i, res))
 			continue;
 		int rc = resolve(c, &c->plans[c->nplans - 1]);
@@ -1017,7 +1043,7 @@ static int import_fast(struct ctx *c, const struct records *recs, struct import_
 static int import_careful(struct ctx *c, const struct records *recs, struct import_result *res)
 {
 	struct arena *a = arena_new();
-	for (size_t i = 1; i < recs->n; i++, arena_reset(a)) {
+	for (size_t i = recs->header + 1; i < recs->n; i++, arena_reset(a)) {
 		if (empty_record(recs, i) || !check(c, recs, i, res))
 			continue;
 		struct plan *p = &c->plans[c->nplans - 1];
@@ -1143,12 +1169,12 @@ enum import_status import_residents(
 	enum import_status status = IMPORT_UNREADABLE;
 	if (!read_records(&recs, data, n, res))
 		goto out;
-	if (!read_header(&c, recs.rows[0], recs.widths[0])) {
+	if (!read_header(&c, recs.rows[recs.header], recs.widths[recs.header])) {
 		snprintf(
 		    res->error, sizeof(res->error), "the header needs the columns 姓名 (name) and 社区 (community)");
 		goto out;
 	}
-	for (size_t i = 1; i < recs.n; i++)
+	for (size_t i = recs.header + 1; i < recs.n; i++)
 		c.total += !empty_record(&recs, i);
 	load_tags(&c);
 	db_bulk(db, o->alone ? DB_BULK_ALONE : DB_BULK_DURABLE);

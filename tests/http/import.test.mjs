@@ -244,6 +244,29 @@ test('a row that fails after some of its writes leaves none of them behind; the 
 	}
 });
 
+test('CSV as spreadsheets write it: line breaks of every kind, blank lines counted as rows, quotes around and inside', async () => {
+	const text =
+		'\r\n' + // row 1: blank, before the header
+		'姓名,社区,联系电话\r\n' + // row 2
+		'  "王 一" ,青和居社区,\r' + // 3: spaces around a quoted field; a lone CR ends the line
+		'"李""二""",青和居社区,\n' + // 4: doubled quotes inside
+		'"赵"三,青和居社区,\n' + // 5: text after the closing quote
+		'\n' + // 6: blank
+		'钱四,青和居社区,123\n' + // 7: a bad phone, reported as row 7
+		'孙五,青和居社区,,'; // 8: a trailing separator and no line break at the end
+	const report = path.join(dir, 'kinds-report.csv');
+	const r = await importFile(file('kinds.csv', text), '--report', report);
+	assert.equal(r.code, 1, r.stderr + r.stdout);
+	assert.match(r.stdout, /5 rows: 4 new, 0 updated, 1 rejected/);
+	const rows = parseCsv(fs.readFileSync(report, 'utf8'));
+	assert.deepEqual(rows.slice(1).map(([row, column, value]) => [row, column, value]), [['7', 'phone', '123']]);
+	const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', db, q]).toString().trim();
+	assert.equal(
+		sql(`SELECT group_concat(name, '|') FROM (SELECT name FROM residents WHERE name IN ('王 一', '李"二"', '赵三', '孙五') ORDER BY id)`),
+		'王 一|李"二"|赵三|孙五',
+	);
+});
+
 test('a file of over a megabyte is read in two halves: quoted line breaks, commas and quotes across the middle stay in their rows', async () => {
 	const n = 20000;
 	const text = (pad) => {
