@@ -134,7 +134,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	int64_t before = count("residents");
 	struct import_result res;
-	enum import_status st = import_residents(mem, (const char *)data, size, &o, &res);
+	char *text = malloc(size + 1); /* the import cuts its text up in place */
+	if (text == NULL)
+		abort();
+	memcpy(text, data, size);
+	enum import_status st = import_residents(mem, text, size, &o, &res);
+	free(text);
 	fclose(rf);
 	int64_t after = count("residents");
 

@@ -30,8 +30,10 @@ int cmd_key_new(int argc, char **argv);
 int cmd_key_rotate(int argc, char **argv);
 int cmd_plan_visits(int argc, char **argv);
 
-/* The whole file at path (malloc'd; *len set), or NULL if it cannot be read. */
+/* The whole file at path with a NUL after it (*len set, file_free frees it), or NULL
+ * if it cannot be read. */
 char *read_file(const char *path, size_t *len);
+void file_free(char *data, size_t len);
 /* Print the usage of the named command to stderr and return EXIT_USAGE. */
 int usage(const char *name);
 /* Whether argv holds --help or -h; prints the command's help to stdout. */

@@ -11,6 +11,7 @@
 #include "../app.h"
 #include "../audit/audit.h"
 #include "../auth/auth.h"
+#include "../core/bulk.h"
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/parse.h"
@@ -34,24 +35,25 @@ char *read_file(const char *path, size_t *len)
 	 * doubling would be copied over and over); anything else grows as it comes. */
 	struct stat st;
 	size_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, n = 0;
-	char *data = malloc(cap);
+	char *data = bulk_alloc(cap);
 	ssize_t got = 0;
-	while (data != NULL && (got = read(fd, data + n, cap - n)) > 0)
+	while ((got = read(fd, data + n, cap - n)) > 0)
 		if ((n += (size_t)got) == cap) {
-			char *more = realloc(data, cap *= 2);
-			if (more == NULL)
-				free(data);
-			data = more;
+			data = bulk_realloc(data, cap, cap * 2);
+			cap *= 2;
 		}
 	close(fd);
-	if (data == NULL || got < 0) {
-		free(data);
+	if (got < 0) {
+		bulk_free(data, cap);
 		return NULL;
 	}
+	data = bulk_realloc(data, cap, n + 1); /* as file_free expects */
 	data[n] = '\0'; /* n < cap: a full buffer has grown */
 	*len = n;
 	return data;
 }
+
+void file_free(char *data, size_t len) { bulk_free(data, len + 1); }
 
 int usage(const char *name)
 {
@@ -164,7 +166,7 @@ int cmd_areas_load(int argc, char **argv)
 	struct db *db = app_open(o.db, o.key);
 	char err[256];
 	int count = areas_load_json(db, text, len, err, sizeof(err));
-	free(text);
+	file_free(text, len);
 	if (count >= 0)
 		audit_append(db, 0, "cli", "local", "areas.load", argv[rest], AUDIT_SUCCESS, NULL);
 	db_close(db);

@@ -55,14 +55,14 @@ int cmd_import_residents(int argc, char **argv)
 	FILE *report = NULL;
 	if (report_path != NULL && (report = fopen(report_path, "w")) == NULL) {
 		fprintf(stderr, "doorstep: cannot write %s\n", report_path);
-		free(data);
+		file_free(data, len);
 		return EXIT_USAGE;
 	}
 	struct db *db = app_open(db_path, key);
 	struct import_result res;
 	struct import_options o = {.all_or_nothing = all, .report = report, .alone = true};
 	enum import_status status = import_residents(db, data, len, &o, &res);
-	free(data);
+	file_free(data, len);
 	if (report != NULL)
 		fclose(report);
 	if (status == IMPORT_UNREADABLE) {

@@ -46,16 +46,21 @@ void seal_init(const unsigned char fk[32], const unsigned char ik[32])
 	ready = true;
 }
 
-unsigned char *seal(struct arena *a, const char *ad, const void *plain, size_t n, size_t *out_n)
+size_t seal_into(unsigned char *box, const char *ad, const void *plain, size_t n)
 {
 	if (!ready)
 		BUG("seal keys not set");
-	unsigned char *box = arena_alloc(a, n + SEAL_OVERHEAD);
 	unsigned long long clen;
 	next_nonce(box);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(
 	    box + NONCE_BYTES, &clen, plain, n, (const unsigned char *)ad, strlen(ad), NULL, box, field_key);
-	*out_n = NONCE_BYTES + (size_t)clen;
+	return NONCE_BYTES + (size_t)clen;
+}
+
+unsigned char *seal(struct arena *a, const char *ad, const void *plain, size_t n, size_t *out_n)
+{
+	unsigned char *box = arena_alloc(a, n + SEAL_OVERHEAD);
+	*out_n = seal_into(box, ad, plain, n);
 	return box;
 }
 

@@ -18,6 +18,8 @@ void seal_init(const unsigned char field_key[32], const unsigned char index_key[
  * ciphertext to its place (e.g. "resident.id_number"), so it cannot be moved to another column.
  * A new sealed column must also be listed in src/cli/key.c, or key rotation would leave it behind. */
 unsigned char *seal(struct arena *a, const char *ad, const void *plain, size_t n, size_t *out_n);
+/* seal into box, which has room for n + SEAL_OVERHEAD bytes; the bytes written. */
+size_t seal_into(unsigned char *box, const char *ad, const void *plain, size_t n);
 /* Decrypt; NULL if the data was altered, moved, or sealed under another key. The text is NUL-terminated. */
 char *unseal(struct arena *a, const char *ad, const unsigned char *box, size_t n);
 /* A keyed hash of the value for the kind ("id_number", "phone"), for equality lookups. */

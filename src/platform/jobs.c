@@ -40,10 +40,12 @@ static const struct job_kind *kind_find(const char *name)
 	return NULL;
 }
 
-const char *job_input(struct job *job, size_t *n)
+char *job_input(struct job *job, size_t *n)
 {
+	if (job->input == NULL && (job->input = calloc(1, 1)) == NULL)
+		fatal("out of memory");
 	*n = job->input_len;
-	return job->input ? job->input : "";
+	return job->input;
 }
 
 void job_progress(struct job *job, int64_t done, int64_t total)

@@ -14,8 +14,9 @@ void jobs_stop(void);
  * R_UPLOAD route the uploaded file goes with it (job_input), and is deleted
  * when the job ends. */
 void reply_job(struct req *r, const char *kind, json_t *params);
-/* Inside a job: the uploaded file it was started with (*n = 0: none). */
-const char *job_input(struct job *job, size_t *n);
+/* Inside a job: the uploaded file it was started with (*n = 0: none), the job's own
+ * copy with a NUL after it, which it may change. */
+char *job_input(struct job *job, size_t *n);
 /* Inside a job: report progress (done of total), as often as is useful; it is
  * kept in memory, so a job may report from inside an open transaction. */
 void job_progress(struct job *job, int64_t done, int64_t total);

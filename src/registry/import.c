@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../core/arena.h"
+#include "../core/bulk.h"
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/parse.h"
@@ -90,78 +91,47 @@ static const char *alias_of(const struct alias *t, const char *s)
 	return NULL;
 }
 
-/* The file's records, each an array of trimmed fields. */
-struct records {
-	struct arena *a, *more; /* more: the fields of the file's second half (read_records) */
-	char ***rows;
-	size_t *widths;
-	size_t n, cap;
-	size_t header; /* the first record that is not empty */
-	char **cur;
-	size_t width, cur_cap;
+/* The file's records. The parser cuts the text up in place: a record's fields
+ * follow one another, each ended by a NUL, from first on. */
+struct record {
+	char *first;
+	uint32_t width; /* fields */
 };
 
-/* Add the field text[0..len) to the record being read, cut out where it lies: its
- * end is overwritten with a NUL (text[len] is the separator or the byte after the file). */
-static void add_field(struct records *r, char *text, size_t len)
-{
-	if (r->width == r->cur_cap) {
-		size_t cap = r->cur_cap ? r->cur_cap * 2 : 16;
-		char **more = arena_alloc(r->a, cap * sizeof(*more));
-		if (r->width)
-			memcpy(more, r->cur, r->width * sizeof(*more));
-		r->cur = more;
-		r->cur_cap = cap;
-	}
-	/* Spreadsheets pad cells with spaces; they are never meaningful here. */
-	while (len > 0 && (*text == ' ' || *text == '\t')) {
-		text++;
-		len--;
-	}
-	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
-		len--;
-	text[len] = '\0';
-	r->cur[r->width++] = text;
-}
+struct records {
+	struct record *v;
+	size_t n, cap;
+	size_t header; /* the first record that is not empty */
+};
 
-static void end_record(struct records *r)
+static void add_record(struct records *r, char *first, size_t width)
 {
 	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 1024;
-		char ***rows = realloc(r->rows, cap * sizeof(*rows));
-		size_t *widths = realloc(r->widths, cap * sizeof(*widths));
-		if (rows == NULL || widths == NULL)
-			fatal("out of memory");
-		r->rows = rows;
-		r->widths = widths;
+		size_t cap = r->cap ? r->cap * 2 : 65536;
+		r->v = bulk_realloc(r->v, r->cap * sizeof(*r->v), cap * sizeof(*r->v));
 		r->cap = cap;
 	}
-	r->rows[r->n] = r->cur;
-	r->widths[r->n++] = r->width;
-	r->cur = NULL;
-	r->width = r->cur_cap = 0;
+	r->v[r->n++] = (struct record){first, width > UINT32_MAX ? UINT32_MAX : (uint32_t)width};
 }
 
-/* The file as UTF-8 in a (a copy, which parse_records cuts up, with a byte to spare
- * after it): a BOM is dropped; text that is not UTF-8 is read as GB18030. */
-static char *to_utf8(struct arena *a, const char *data, size_t n, size_t *out_n)
+/* The file as UTF-8, in place (with the byte after it writable): a BOM is dropped;
+ * text that is not UTF-8 is read as GB18030 into a copy in a. */
+static char *to_utf8(struct arena *a, char *data, size_t n, size_t *out_n)
 {
 	if (n >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
 		data += 3;
 		n -= 3;
 	}
 	if (utf8_valid(data, n)) {
-		char *copy = arena_alloc(a, n + 1);
-		memcpy(copy, data, n);
 		*out_n = n;
-		return copy;
+		return data;
 	}
 	iconv_t cd = iconv_open("UTF-8", "GB18030");
 	if (cd == (iconv_t)-1)
 		return NULL;
 	size_t cap = n * 2 + 16, left = cap;
 	char *out = arena_alloc(a, cap), *o = out;
-	char *in = (char *)data;
+	char *in = data;
 	size_t in_left = n;
 	size_t rc = iconv(cd, &in, &in_left, &o, &left);
 	iconv_close(cd);
@@ -171,33 +141,48 @@ static char *to_utf8(struct arena *a, const char *data, size_t n, size_t *out_n)
 	return out;
 }
 
-/* Read the records of text[0..len) into recs, cutting each field out where it lies
- * (RFC 4180; text[len] must be writable). A field may be quoted, with a quote inside
- * doubled and separators and line breaks kept; what follows its closing quote up to
- * the separator is kept as written. A record ends at CR, LF or CRLF; a blank line is
- * a record with one empty field, so that records are numbered as a spreadsheet's rows. */
+/* Read the records of text[0..len) into recs, cutting each field out in place and
+ * moving it up to follow the one before (RFC 4180; text[len] must be writable). A
+ * field may be quoted, with a quote inside doubled and separators and line breaks
+ * kept; what follows its closing quote up to the separator is kept as written. The
+ * spaces and tabs spreadsheets pad cells with are trimmed. A record ends at CR, LF
+ * or CRLF; a blank line is a record with one empty field, so that records are
+ * numbered as a spreadsheet's rows. Each field written is no longer than the text
+ * it was read from with its separator, so the writing never overtakes the reading. */
 static void parse_records(struct records *recs, char *text, size_t len)
 {
-	char *p = text, *end = text + len;
+	char *p = text, *end = text + len, *w = text;
 	while (p < end) {
+		char *first = w;
+		size_t width = 0;
 		for (;;) {
 			while (p < end && (*p == ' ' || *p == '\t'))
 				p++;
-			char *field = p, *out = p;
+			char *field = w;
 			if (p < end && *p == '"') {
 				for (p++; p < end; p++) {
 					if (*p == '"' && (p + 1 == end || p[1] != '"'))
 						break;
-					*out++ = *p;
+					*w++ = *p;
 					p += *p == '"'; /* a doubled quote is one */
 				}
 				if (p < end)
 					p++; /* the closing quote */
 			}
 			while (p < end && *p != ',' && *p != '\n' && *p != '\r')
-				*out++ = *p++;
+				*w++ = *p++;
 			char at = p < end ? *p : '\n'; /* what ends the field, before its NUL covers it */
-			add_field(recs, field, (size_t)(out - field));
+			char *from = field;
+			while (from < w && (*from == ' ' || *from == '\t'))
+				from++;
+			while (w > from && (w[-1] == ' ' || w[-1] == '\t'))
+				w--;
+			if (from > field) {
+				memmove(field, from, (size_t)(w - from));
+				w -= from - field;
+			}
+			*w++ = '\0';
+			width++;
 			if (p < end)
 				p++;
 			if (at == ',')
@@ -206,15 +191,17 @@ static void parse_records(struct records *recs, char *text, size_t len)
 				p++; /* CRLF is one line break */
 			break;
 		}
-		end_record(recs);
+		add_record(recs, first, width);
 	}
 }
 
-/* A wholly empty line (spreadsheets leave them at the end) is no row. */
+/* A wholly empty line (spreadsheets leave them at the end) is no row: its fields are
+ * all empty, which leaves nothing but their NULs. */
 static bool empty_record(const struct records *recs, size_t i)
 {
-	for (size_t k = 0; k < recs->widths[i]; k++)
-		if (recs->rows[i][k][0] != '\0')
+	const struct record *r = &recs->v[i];
+	for (size_t k = 0; k < r->width; k++)
+		if (r->first[k] != '\0')
 			return false;
 	return true;
 }
@@ -251,32 +238,29 @@ static void *parse_half(void *arg)
 }
 
 /* Read the file into recs; false with the reason in res->error. Reading is a sixth
- * of an import, so the two halves of a large file are parsed at once, on two threads;
- * the second half's fields live in recs->more. */
-static bool read_records(struct records *recs, const char *data, size_t n, struct import_result *res)
+ * of an import, so the two halves of a large file are parsed at once, on two threads. */
+static bool read_records(struct records *recs, struct arena *a, char *data, size_t n, struct import_result *res)
 {
 	size_t len;
-	char *text = to_utf8(recs->a, data, n, &len);
+	char *text = to_utf8(a, data, n, &len);
 	if (text == NULL) {
 		snprintf(res->error, sizeof(res->error), "the file is neither UTF-8 nor GB18030 text");
 		return false;
 	}
 	size_t split = len > (1 << 20) ? second_half(text, len) : len;
-	struct half h = {.recs = {.a = recs->more = arena_new()}, .text = text + split, .len = len - split};
+	struct half h = {.text = text + split, .len = len - split};
 	pthread_t thread;
 	bool threaded = split < len && pthread_create(&thread, NULL, parse_half, &h) == 0;
 	if (!threaded)
 		split = len;
+	/* The first half's last field may end with the NUL written over the line break
+	 * at text[split - 1]; the second half starts after it. */
 	parse_records(recs, text, split);
 	if (threaded) {
 		pthread_join(thread, NULL);
-		for (size_t i = 0; i < h.recs.n; i++) {
-			recs->cur = h.recs.rows[i];
-			recs->width = h.recs.widths[i];
-			end_record(recs);
-		}
-		free(h.recs.rows);
-		free(h.recs.widths);
+		for (size_t i = 0; i < h.recs.n; i++)
+			add_record(recs, h.recs.v[i].first, h.recs.v[i].width);
+		bulk_free(h.recs.v, h.recs.cap * sizeof(*h.recs.v));
 	}
 	while (recs->header < recs->n && empty_record(recs, recs->header))
 		recs->header++;
@@ -302,6 +286,7 @@ struct plan {
 	const char **tags;
 	int ntags;
 	bool housed, has_number;
+	char birth_text[11]; /* where birth points, once known */
 	const char *where; /* the area code of the address */
 	int64_t person; /* someone stored before the import, to update; else 0 */
 	const char *old_area; /* the person's stored area */
@@ -313,10 +298,13 @@ struct ctx {
 	struct db *db;
 	struct load *load;
 	struct arena *a; /* the import's life */
+	struct arena *scratch; /* a row's look-up keys, emptied for each row */
 	const struct import_options *o;
 	FILE *report;
 	int64_t now, today; /* the import's time, and its date as yyyymmdd */
 	int cols[C_COUNT]; /* column index of each field, -1 if absent */
+	int8_t *col_at; /* the field of each column up to the last one used, -1 if none */
+	size_t ncols;
 	struct strmap communities; /* as written in the file -> code, or NULL text if none */
 	struct tag_name *tags;
 	size_t ntags;
@@ -334,6 +322,10 @@ struct ctx {
 	size_t seen_cap;
 	/* Where the rows' addresses are: community code, grid, estate, building -> area code. */
 	struct strmap places;
+	/* Every record's document number and phone, sealed ahead for the new people
+	 * (residents_seal): the batch's entry i is record i. */
+	const char **numbers;
+	struct resident_batch *batch;
 	int64_t total, checked, done; /* rows in the file; rows checked; rows finished */
 	int64_t ticks, reported; /* calls of progress; the most it reported */
 };
@@ -371,12 +363,16 @@ static void progress(struct ctx *c, bool now)
 	c->o->progress(c->o->ctx, c->reported, c->total);
 }
 
-static const char *field(struct ctx *c, char **row, size_t width, enum col col)
+/* Row i's fields by column into f (NULL where absent or empty). */
+static void row_fields(const struct ctx *c, const struct records *recs, size_t i, char *f[C_COUNT])
 {
-	int i = c->cols[col];
-	if (i < 0 || (size_t)i >= width || row[i][0] == '\0')
-		return NULL;
-	return row[i];
+	for (int k = 0; k < C_COUNT; k++)
+		f[k] = NULL;
+	const struct record *r = &recs->v[i];
+	char *at = r->first;
+	for (size_t j = 0; j < r->width && j < c->ncols; at += strlen(at) + 1, j++)
+		if (c->col_at[j] >= 0 && at[0] != '\0')
+			f[c->col_at[j]] = at;
 }
 
 /* A community (or village) by code, full name or short name; NULL if none. */
@@ -567,11 +563,6 @@ static int check_community(struct ctx *c, int64_t rowno, const char *given, cons
  * card when the row has none); the number of problems. */
 static int check_document(struct ctx *c, int64_t rowno, const char *birth_s, const char *gender_s, struct plan *p)
 {
-	if (strlen(p->idn) == 18 && p->idn[17] == 'x') {
-		char *upper = arena_strdup(c->a, p->idn);
-		upper[17] = 'X';
-		p->idn = upper;
-	}
 	bool structured = strcmp(p->doc, "id_card") == 0 || strcmp(p->doc, "hkmotw_permit") == 0;
 	struct id_info info;
 	const char *why =
@@ -583,7 +574,7 @@ static int check_document(struct ctx *c, int64_t rowno, const char *birth_s, con
 	}
 	int bad = 0;
 	if (structured) {
-		char *derived = arena_alloc(c->a, 11);
+		char derived[11];
 		format_date(derived, info.year, info.month, info.day);
 		if (p->birth != NULL && strcmp(p->birth, derived) != 0) {
 			reject(c, rowno, C_BIRTH, birth_s, "differs from the birth date in the ID number");
@@ -593,7 +584,8 @@ static int check_document(struct ctx *c, int64_t rowno, const char *birth_s, con
 			reject(c, rowno, C_GENDER, gender_s, "differs from the sex in the ID number");
 			bad++;
 		}
-		p->birth = derived;
+		memcpy(p->birth_text, derived, sizeof(derived));
+		p->birth = p->birth_text;
 		p->gender = info.male ? "male" : "female";
 	}
 	p->has_number = true;
@@ -622,31 +614,30 @@ static int check_choices(
 }
 
 /* Check one row into p without writing anything; the number of problems reported. */
-static int check_row(struct ctx *c, int64_t rowno, char **row, size_t width, struct plan *p)
+static int check_row(struct ctx *c, int64_t rowno, char *const f[C_COUNT], struct plan *p)
 {
-	const char *gender_s = field(c, row, width, C_GENDER), *birth_s = field(c, row, width, C_BIRTH);
+	const char *gender_s = f[C_GENDER], *birth_s = f[C_BIRTH];
 	*p = (struct plan){.rowno = rowno,
-	    .name = field(c, row, width, C_NAME),
+	    .name = f[C_NAME],
 	    .doc = "id_card",
-	    .idn = field(c, row, width, C_ID),
-	    .phone = field(c, row, width, C_PHONE),
-	    .registered = field(c, row, width, C_REGISTERED),
-	    .unit = field(c, row, width, C_UNIT),
-	    .room = field(c, row, width, C_ROOM),
+	    .idn = f[C_ID],
+	    .phone = f[C_PHONE],
+	    .registered = f[C_REGISTERED],
+	    .unit = f[C_UNIT],
+	    .room = f[C_ROOM],
 	    .same_as = -1};
 	int bad = 0;
 	if (p->name == NULL || utf8_count(p->name, strlen(p->name)) > 32) {
 		reject(c, rowno, C_NAME, p->name, p->name ? "has more than 32 characters" : "is required");
 		bad++;
 	}
-	bad += check_community(c, rowno, field(c, row, width, C_COMMUNITY), field(c, row, width, C_STREET), p);
-	bad += check_choices(c, rowno, gender_s, field(c, row, width, C_DOCTYPE), field(c, row, width, C_RELATION), p);
-	char *birth = arena_alloc(c->a, 11);
-	if (birth_s != NULL && !parse_date(birth_s, c->today, birth)) {
+	bad += check_community(c, rowno, f[C_COMMUNITY], f[C_STREET], p);
+	bad += check_choices(c, rowno, gender_s, f[C_DOCTYPE], f[C_RELATION], p);
+	if (birth_s != NULL && !parse_date(birth_s, c->today, p->birth_text)) {
 		reject(c, rowno, C_BIRTH, birth_s, "must be a past date like 1950-03-01");
 		bad++;
 	}
-	p->birth = birth[0] ? birth : NULL;
+	p->birth = p->birth_text[0] ? p->birth_text : NULL;
 	if (p->idn != NULL) {
 		int doc_bad = check_document(c, rowno, birth_s, gender_s, p);
 		bad += doc_bad;
@@ -664,19 +655,19 @@ static int check_row(struct ctx *c, int64_t rowno, char **row, size_t width, str
 		reject(c, rowno, C_REGISTERED, p->registered, "has more than 200 characters");
 		bad++;
 	}
-	const char *tags_s = field(c, row, width, C_TAGS);
+	const char *tags_s = f[C_TAGS];
 	if (tags_s != NULL)
 		bad += check_tags(c, rowno, tags_s, p);
 	static const enum col levels[] = {C_GRID, C_ESTATE, C_BUILDING};
 	for (int i = 0; i < 3; i++)
-		p->levels[i] = field(c, row, width, levels[i]);
+		p->levels[i] = f[levels[i]];
 	p->housed = p->unit != NULL || p->room != NULL || p->levels[2] != NULL;
 	return bad;
 }
 
 static const char *person_key(struct ctx *c, const struct plan *p)
 {
-	return strmap_key3(c->a, p->name, p->birth ? p->birth : "", p->where);
+	return strmap_key3(c->scratch, p->name, p->birth ? p->birth : "", p->where);
 }
 
 /* Whom the row is about: someone stored before (by document number, or by name, birth
@@ -733,7 +724,7 @@ static int resolve(struct ctx *c, struct plan *p)
 	/* Most rows name a place named before: one look-up instead of one for each level. */
 	const char *parts[] = {p->community, p->levels[0] ? p->levels[0] : "", p->levels[1] ? p->levels[1] : "",
 	    p->levels[2] ? p->levels[2] : ""};
-	const char *key = p->levels[0] || p->levels[1] || p->levels[2] ? strmap_keyn(c->a, parts, 4) : NULL;
+	const char *key = p->levels[0] || p->levels[1] || p->levels[2] ? strmap_keyn(c->scratch, parts, 4) : NULL;
 	struct strmap_slot *s = key ? strmap_get(&c->places, key) : NULL;
 	if (s != NULL && s->key != NULL) {
 		where = s->text;
@@ -789,6 +780,7 @@ static int store(struct ctx *c, struct plan *p, int64_t household, struct arena 
 	if (p->same_as >= 0) {
 		const struct plan *first = &c->plans[p->same_as];
 		p->id = first->id;
+		load_numbers_changed(c->load); /* someone new in this load, given again */
 		rc = update_person(c, p->id, &r, first->where, a);
 	} else if (p->person != 0) {
 		p->id = p->person;
@@ -807,14 +799,11 @@ static int household_of(struct ctx *c, const struct plan *p, int64_t *household)
 	                 : DB_OK;
 }
 
+/* The plans never move (a plan points into itself): there is one for each row counted. */
 static struct plan *new_plan(struct ctx *c)
 {
-	if (c->nplans == c->plans_cap) {
-		c->plans_cap = c->plans_cap ? c->plans_cap * 2 : 1024;
-		c->plans = realloc(c->plans, c->plans_cap * sizeof(*c->plans));
-		if (c->plans == NULL)
-			fatal("out of memory");
-	}
+	if (c->nplans == c->plans_cap)
+		BUG("more rows than counted");
 	return &c->plans[c->nplans];
 }
 
@@ -823,8 +812,11 @@ static bool check(struct ctx *c, const struct records *recs, size_t i, struct im
 {
 	res->rows++;
 	c->checked++;
+	arena_reset(c->scratch);
 	/* The header is row 1; data rows follow as a spreadsheet numbers them. */
-	if (check_row(c, (int64_t)i + 1, recs->rows[i], recs->widths[i], new_plan(c)) == 0) {
+	char *f[C_COUNT];
+	row_fields(c, recs, i, f);
+	if (check_row(c, (int64_t)i + 1, f, new_plan(c)) == 0) {
 		c->nplans++;
 		return true;
 	}
@@ -900,9 +892,7 @@ static uint64_t *address_order(struct ctx *c, size_t *n)
 	struct strmap areas = {0}; /* code -> its number in codes, then its rank */
 	const char **codes = NULL;
 	size_t ncodes = 0, codes_cap = 0;
-	struct address_key *keys = malloc((c->nplans + 1) * sizeof(*keys));
-	if (keys == NULL)
-		fatal("out of memory");
+	struct address_key *keys = bulk_alloc(c->nplans * sizeof(*keys));
 	*n = 0;
 	for (size_t i = 0; i < c->nplans; i++) {
 		const struct plan *p = &c->plans[i];
@@ -932,9 +922,9 @@ static uint64_t *address_order(struct ctx *c, size_t *n)
 		rank[strmap_get(&areas, codes[r])->num] = (uint32_t)r;
 	/* Gathered by area (a counting sort), then each area's people put in order. */
 	size_t *start = calloc(ncodes + 1, sizeof(*start));
-	struct address_key *sorted = malloc((*n + 1) * sizeof(*sorted));
-	uint64_t *order = malloc((*n + 1) * sizeof(*order)), number = 0;
-	if (start == NULL || sorted == NULL || order == NULL)
+	struct address_key *sorted = bulk_alloc(*n * sizeof(*sorted));
+	uint64_t *order = bulk_alloc(*n * sizeof(*order)), number = 0;
+	if (start == NULL)
 		fatal("out of memory");
 	for (size_t k = 0; k < *n; k++)
 		start[(keys[k].area = rank[keys[k].area]) + 1]++;
@@ -950,36 +940,31 @@ static uint64_t *address_order(struct ctx *c, size_t *n)
 		order[k] = number << 32 | sorted[k].plan;
 	}
 	free(start);
-	free(sorted);
+	bulk_free(sorted, *n * sizeof(*sorted));
 	strmap_free(&areas);
 	free(codes);
 	free(rank);
-	free(keys);
+	bulk_free(keys, c->nplans * sizeof(*keys));
 	arena_free(a);
 	return order;
 }
 
 /* Store the plans: new people in address order (their households first, then all of
- * them in one statement), then the updates in row order. */
+ * them in one statement, their numbers sealed meanwhile), then the updates in row order. */
 static int store_all(struct ctx *c, struct import_result *res)
 {
 	size_t n = 0;
 	uint64_t *order = address_order(c, &n);
-	struct resident_row *rows = malloc((n + 1) * sizeof(*rows));
-	if (rows == NULL)
-		fatal("out of memory");
-	for (size_t k = 0; k < n; k++)
-		rows[k] = plan_row(&c->plans[order[k] & 0xffffffff], 0);
-	/* Their numbers are sealed meanwhile, on a second thread. */
-	struct resident_batch *batch = residents_seal(rows, n);
+	struct resident_row *rows = bulk_alloc(n * sizeof(*rows));
+	size_t *entries = bulk_alloc(n * sizeof(*entries));
 	/* Each address once, in order: the rows of a household follow one another. */
-	struct address *addresses = malloc((n + 1) * sizeof(*addresses));
-	int64_t *ids = malloc((n + 1) * sizeof(*ids));
-	if (addresses == NULL || ids == NULL)
-		fatal("out of memory");
+	struct address *addresses = bulk_alloc(n * sizeof(*addresses));
+	int64_t *ids = bulk_alloc(n * sizeof(*ids));
 	size_t naddresses = 0;
 	for (size_t k = 0; k < n; k++) {
 		const struct plan *p = &c->plans[order[k] & 0xffffffff];
+		rows[k] = plan_row(p, 0);
+		entries[k] = (size_t)p->rowno - 1; /* its record */
 		if (p->housed && (k == 0 || order[k] >> 32 != order[k - 1] >> 32))
 			addresses[naddresses++] =
 			    (struct address){p->where, p->unit ? p->unit : "", p->room ? p->room : ""};
@@ -992,14 +977,13 @@ static int store_all(struct ctx *c, struct import_result *res)
 		else if (p->housed)
 			rows[k].household_id = rows[k - 1].household_id;
 	}
-	free(addresses);
-	free(ids);
+	bulk_free(addresses, n * sizeof(*addresses));
+	bulk_free(ids, n * sizeof(*ids));
 	int64_t first = 0;
 	if (rc == DB_OK && n > 0)
-		rc = residents_insert_sealed(c->db, c->now, batch, &first);
-	else
-		residents_batch_free(batch);
-	free(rows);
+		rc = residents_insert_sealed(c->db, c->load, c->now, c->batch, rows, entries, n, &first);
+	bulk_free(rows, n * sizeof(*rows));
+	bulk_free(entries, n * sizeof(*entries));
 	for (size_t k = 0; k < n && rc == DB_OK; k++) {
 		struct plan *p = &c->plans[order[k] & 0xffffffff];
 		p->id = first + (int64_t)k;
@@ -1016,7 +1000,7 @@ static int store_all(struct ctx *c, struct import_result *res)
 			count(c, p, res);
 	}
 	arena_free(a);
-	free(order);
+	bulk_free(order, n * sizeof(*order));
 	return rc;
 }
 
@@ -1071,15 +1055,24 @@ static int import_careful(struct ctx *c, const struct records *recs, struct impo
 }
 
 /* Map the header's columns; false if name or community is missing. */
-static bool read_header(struct ctx *c, char **row, size_t width)
+static bool read_header(struct ctx *c, const struct record *header)
 {
 	for (int k = 0; k < C_COUNT; k++)
 		c->cols[k] = -1;
-	for (size_t i = 0; i < width; i++)
+	const char *at = header->first;
+	for (size_t i = 0; i < header->width; at += strlen(at) + 1, i++)
 		for (size_t k = 0; k < sizeof(headers) / sizeof(headers[0]); k++)
 			for (int m = 0; m < 5 && headers[k].names[m] != NULL; m++)
-				if (strcasecmp(row[i], headers[k].names[m]) == 0 && c->cols[headers[k].col] < 0)
+				if (strcasecmp(at, headers[k].names[m]) == 0 && c->cols[headers[k].col] < 0)
 					c->cols[headers[k].col] = (int)i;
+	for (int k = 0; k < C_COUNT; k++)
+		if ((size_t)(c->cols[k] + 1) > c->ncols)
+			c->ncols = (size_t)(c->cols[k] + 1);
+	c->col_at = arena_alloc(c->a, c->ncols + 1);
+	memset(c->col_at, -1, c->ncols + 1);
+	for (int k = 0; k < C_COUNT; k++)
+		if (c->cols[k] >= 0)
+			c->col_at[c->cols[k]] = (int8_t)k;
 	return c->cols[C_NAME] >= 0 && c->cols[C_COMMUNITY] >= 0;
 }
 
@@ -1088,11 +1081,10 @@ static void attempt_reset(struct ctx *c, struct import_result *res)
 {
 	c->nplans = 0;
 	strmap_clear(&c->people);
-	free(c->seen);
+	bulk_free(c->seen, c->seen_cap * sizeof(*c->seen));
 	for (c->seen_cap = 1024; c->seen_cap < 2 * (size_t)c->total; c->seen_cap *= 2)
 		;
-	if ((c->seen = calloc(c->seen_cap, sizeof(*c->seen))) == NULL)
-		fatal("out of memory");
+	c->seen = bulk_alloc(c->seen_cap * sizeof(*c->seen));
 	strmap_clear(&c->places);
 	c->checked = c->done = 0;
 	res->rows = res->created = res->updated = res->rejected = 0;
@@ -1156,26 +1148,47 @@ static bool import_all(struct ctx *c, const struct records *recs, struct import_
 	return ok;
 }
 
+/* Start sealing every record's document number and phone, so that they are ready
+ * when the new people are stored: rows that turn out bad or to update someone are
+ * sealed for nothing, which costs less than sealing only after the checks. An ID
+ * number's check character is made upper case first (x -> X), as it is stored. */
+static void start_sealing(struct ctx *c, const struct records *recs)
+{
+	c->numbers = bulk_alloc(2 * recs->n * sizeof(*c->numbers));
+	for (size_t i = recs->header + 1; i < recs->n; i++) {
+		char *f[C_COUNT];
+		row_fields(c, recs, i, f);
+		if (f[C_ID] != NULL && strlen(f[C_ID]) == 18 && f[C_ID][17] == 'x')
+			f[C_ID][17] = 'X';
+		c->numbers[2 * i] = f[C_ID];
+		c->numbers[2 * i + 1] = f[C_PHONE];
+	}
+	c->batch = residents_seal(c->numbers, recs->n);
+}
+
 enum import_status import_residents(
-    struct db *db, const char *data, size_t n, const struct import_options *o, struct import_result *res)
+    struct db *db, char *data, size_t n, const struct import_options *o, struct import_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	struct ctx c = {.db = db, .a = arena_new(), .o = o, .now = clock_now()};
+	struct ctx c = {.db = db, .a = arena_new(), .scratch = arena_new(), .o = o, .now = clock_now()};
 	time_t now = (time_t)c.now;
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	c.today = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-	struct records recs = {.a = c.a};
+	struct records recs = {0};
 	enum import_status status = IMPORT_UNREADABLE;
-	if (!read_records(&recs, data, n, res))
+	if (!read_records(&recs, c.a, data, n, res))
 		goto out;
-	if (!read_header(&c, recs.rows[recs.header], recs.widths[recs.header])) {
+	if (!read_header(&c, &recs.v[recs.header])) {
 		snprintf(
 		    res->error, sizeof(res->error), "the header needs the columns 姓名 (name) and 社区 (community)");
 		goto out;
 	}
 	for (size_t i = recs.header + 1; i < recs.n; i++)
 		c.total += !empty_record(&recs, i);
+	c.plans_cap = (size_t)c.total;
+	c.plans = bulk_alloc(c.plans_cap * sizeof(*c.plans));
+	start_sealing(&c, &recs);
 	load_tags(&c);
 	db_bulk(db, o->alone ? DB_BULK_ALONE : DB_BULK_DURABLE);
 	if (import_all(&c, &recs, res))
@@ -1183,14 +1196,15 @@ enum import_status import_residents(
 	db_bulk(db, DB_BULK_OFF);
 	progress(&c, true);
 out:
-	free(recs.rows);
-	free(recs.widths);
-	arena_free(recs.more);
-	free(c.seen);
+	residents_batch_free(c.batch);
+	bulk_free(c.numbers, 2 * recs.n * sizeof(*c.numbers));
+	bulk_free(recs.v, recs.cap * sizeof(*recs.v));
+	bulk_free(c.seen, c.seen_cap * sizeof(*c.seen));
 	strmap_free(&c.places);
-	free(c.plans);
+	bulk_free(c.plans, c.plans_cap * sizeof(*c.plans));
 	strmap_free(&c.communities);
 	strmap_free(&c.people);
+	arena_free(c.scratch);
 	arena_free(c.a);
 	return status;
 }

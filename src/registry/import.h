@@ -42,8 +42,9 @@ struct import_options {
 	bool alone;
 };
 
-/* Import the n bytes of a CSV file in one transaction; a row is written whole or not at all. */
+/* Import the n bytes of a CSV file in one transaction; a row is written whole or not at all.
+ * The text is cut up in place: data[0..n] (the byte after it too) is the import's to change. */
 enum import_status import_residents(
-    struct db *db, const char *data, size_t n, const struct import_options *o, struct import_result *res);
+    struct db *db, char *data, size_t n, const struct import_options *o, struct import_result *res);
 
 #endif

@@ -64,7 +64,7 @@ static void progress(void *ctx, int64_t done, int64_t total)
 static bool import_run(struct job *job, struct db *db, json_t *p)
 {
 	size_t n;
-	const char *data = job_input(job, &n);
+	char *data = job_input(job, &n);
 	char *report = NULL;
 	size_t report_len = 0;
 	FILE *f = open_memstream(&report, &report_len);

@@ -5,11 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/bulk.h"
 #include "../core/log.h"
 #include "../core/parse.h"
 #include "../core/seal.h"
 #include "../core/strmap.h"
 #include "../core/banned.h"
+
+/* A blind index and its resident: a row of resident_ids or resident_phones. */
+struct blind_row {
+	unsigned char blind[BLIND_BYTES];
+	int64_t resident;
+};
+
+struct blind_rows {
+	struct blind_row *v;
+	size_t n, cap, next;
+};
+
+static void blind_add(struct blind_rows *r, const void *blind, int64_t resident)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 65536;
+		r->v = bulk_realloc(r->v, r->cap * sizeof(*r->v), cap * sizeof(*r->v));
+		r->cap = cap;
+	}
+	memcpy(r->v[r->n].blind, blind, BLIND_BYTES);
+	r->v[r->n++].resident = resident;
+}
 
 struct load {
 	struct db *db;
@@ -17,10 +40,13 @@ struct load {
 	int64_t now;
 	bool no_residents; /* the registry was empty when the load began */
 	bool no_households; /* the table was empty, so a household not remembered does not exist */
-	char *indexes; /* SQL that builds the residents' indexes again, when they were dropped */
+	char *indexes; /* SQL that creates the residents' triggers again, when they were dropped */
 	bool failed; /* they could not be dropped: the load cannot finish */
 	struct strmap areas; /* parent, kind, name -> code */
 	struct strmap households; /* area, unit, room -> id */
+	/* The blind indexes the loader gave (load_numbers), unless it changed numbers since. */
+	struct blind_rows ids, phones;
+	bool numbers_given, numbers_changed;
 };
 
 struct load *load_begin(struct db *db, int64_t now)
@@ -37,8 +63,11 @@ struct load *load_begin(struct db *db, int64_t now)
 	l->no_households = st != NULL && db_step(st) == DB_DONE;
 	if (st)
 		db_reset(st);
-	/* Into an empty table, the indexes are built once at the end (in this transaction). */
-	if (l->no_residents && (l->indexes = db_derived_drop(db, "residents")) == NULL)
+	/* Into an empty table, the blind indexes' lookup tables are filled once at the end
+	 * (in this transaction), in key order, rather than by triggers in random order. The
+	 * residents' own indexes stay: a load appends to them in key order (by address),
+	 * which costs less than building them afresh at the end. */
+	if (l->no_residents && (l->indexes = db_derived_drop(db, "residents", false)) == NULL)
 		l->failed = true;
 	return l;
 }
@@ -47,6 +76,8 @@ bool load_fresh(const struct load *l) { return l->no_residents; }
 
 static void load_free(struct load *l)
 {
+	bulk_free(l->ids.v, l->ids.cap * sizeof(*l->ids.v));
+	bulk_free(l->phones.v, l->phones.cap * sizeof(*l->phones.v));
 	strmap_free(&l->areas);
 	strmap_free(&l->households);
 	free(l->indexes);
@@ -208,28 +239,6 @@ int load_tag(struct load *l, int64_t resident, const char *tag)
 	return rc == DB_DONE ? DB_OK : rc;
 }
 
-/* A blind index and its resident: a row of resident_ids or resident_phones. */
-struct blind_row {
-	unsigned char blind[BLIND_BYTES];
-	int64_t resident;
-};
-
-struct blind_rows {
-	struct blind_row *v;
-	size_t n, cap, next;
-};
-
-static void blind_add(struct blind_rows *r, const void *blind, int64_t resident)
-{
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 65536;
-		if ((r->v = realloc(r->v, r->cap * sizeof(*r->v))) == NULL)
-			fatal("out of memory");
-	}
-	memcpy(r->v[r->n].blind, blind, BLIND_BYTES);
-	r->v[r->n++].resident = resident;
-}
-
 /* Digit d (0: the lowest) of the first eight bytes of a blind index read big-endian. */
 static unsigned blind_digit(const struct blind_row *r, int d)
 {
@@ -247,9 +256,9 @@ static int blind_cmp(const struct blind_row *a, const struct blind_row *b)
  * the rare runs that share them put right by comparing whole rows. */
 static void blind_sort(struct blind_rows *r)
 {
-	struct blind_row *from = r->v, *to = malloc((r->n + 1) * sizeof(*to));
+	struct blind_row *from = r->v, *to = bulk_alloc(r->n * sizeof(*to));
 	size_t *count = malloc(65536 * sizeof(*count));
-	if (to == NULL || count == NULL)
+	if (count == NULL)
 		fatal("out of memory");
 	for (int d = 0; d < 4; d++) {
 		memset(count, 0, 65536 * sizeof(*count));
@@ -273,8 +282,8 @@ static void blind_sort(struct blind_rows *r)
 			from[j] = from[j - 1];
 			from[j - 1] = t;
 		}
-	r->v = from;
-	free(to);
+	/* Four passes: the rows are back in r->v. */
+	bulk_free(to, r->n * sizeof(*to));
 	free(count);
 }
 
@@ -289,12 +298,16 @@ static bool next_blind(void *ctx, struct db_value *v)
 	return true;
 }
 
-/* Fill the blind indexes' lookup tables, whose triggers the load dropped, from the
- * residents' columns: sorted here and appended in key order, which is what B-trees
- * do fastest. A document number stored twice fails (the key of resident_ids). */
+/* Fill the blind indexes' lookup tables, whose triggers the load dropped, from what
+ * the loader gave or else from the residents' columns: sorted here and appended in
+ * key order, which is what B-trees do fastest. A document number stored twice fails
+ * (the key of resident_ids). */
 static int fill_lookups(struct load *l)
 {
-	struct blind_rows ids = {0}, phones = {0};
+	struct blind_rows *ids = &l->ids, *phones = &l->phones;
+	if (l->numbers_given && !l->numbers_changed)
+		goto sort;
+	ids->n = phones->n = 0;
 	struct db_stmt *st = db_stmt(l->db,
 	    "SELECT id, id_index, phone_index FROM residents WHERE id_index IS NOT NULL OR phone_index IS NOT NULL",
 	    NULL);
@@ -306,24 +319,36 @@ static int fill_lookups(struct load *l)
 			if (blind != NULL && n != BLIND_BYTES)
 				rc = DB_ERROR; /* not a blind index: written by something else */
 			else if (blind != NULL)
-				blind_add(k == 0 ? &ids : &phones, blind, db_int(st, 0));
+				blind_add(k == 0 ? ids : phones, blind, db_int(st, 0));
 		}
 		if (rc != DB_ROW)
 			break;
 	}
 	if (st != NULL)
 		db_reset(st);
-	if (rc == DB_DONE) {
-		blind_sort(&ids);
-		blind_sort(&phones);
-		rc = db_insert_rows(l->db, "resident_ids", "blind, resident_id", 2, false, next_blind, &ids);
-	}
+	if (rc != DB_DONE)
+		return rc;
+sort:
+	blind_sort(ids);
+	blind_sort(phones);
+	rc = db_insert_rows(l->db, "resident_ids", "blind, resident_id", 2, false, next_blind, ids);
 	if (rc == DB_OK)
-		rc = db_insert_rows(l->db, "resident_phones", "blind, resident_id", 2, false, next_blind, &phones);
-	free(ids.v);
-	free(phones.v);
+		rc = db_insert_rows(l->db, "resident_phones", "blind, resident_id", 2, false, next_blind, phones);
 	return rc;
 }
+
+void load_numbers(struct load *l, int64_t resident, const unsigned char *id_index, const unsigned char *phone_index)
+{
+	if (l->indexes == NULL)
+		return; /* the triggers are in place */
+	l->numbers_given = true;
+	if (id_index != NULL)
+		blind_add(&l->ids, id_index, resident);
+	if (phone_index != NULL)
+		blind_add(&l->phones, phone_index, resident);
+}
+
+void load_numbers_changed(struct load *l) { l->numbers_changed = true; }
 
 int load_finish(struct load *l)
 {

@@ -10,9 +10,9 @@
 
 /* A bulk load of residents inside the caller's transaction (the import, the demo
  * district). Areas and households are looked up once and remembered. Into an empty
- * registry, the residents' indexes and the triggers that keep the blind indexes'
- * lookup tables are also dropped, and load_finish builds them again and fills the
- * tables, many times faster than row by row: until then the caller keeps document
+ * registry, the triggers that keep the blind indexes' lookup tables are also
+ * dropped, and load_finish fills the tables in key order and creates the triggers
+ * again, many times faster than row by row: until then the caller keeps document
  * numbers apart (a repeat makes load_finish fail) and finds no one by them. */
 struct load;
 struct load *load_begin(struct db *db, int64_t now);
@@ -34,9 +34,15 @@ struct address {
 int load_households(struct load *l, const struct address *addresses, size_t n, int64_t *ids);
 /* Give the resident a tag (an identifier from the tags table). */
 int load_tag(struct load *l, int64_t resident, const char *tag);
+/* The blind indexes (BLIND_BYTES each, NULL when absent) of a resident the loader
+ * inserted, so that load_finish need not read them back; a loader that gives them
+ * gives them for everyone it inserts. */
+void load_numbers(struct load *l, int64_t resident, const unsigned char *id_index, const unsigned char *phone_index);
+/* The loader changed residents' numbers after giving them: load_finish reads them back. */
+void load_numbers_changed(struct load *l);
 /* After a rollback (to a savepoint): forget what was remembered, which may be gone. */
 void load_forget(struct load *l);
-/* Build the dropped indexes and end the load (it is freed either way). */
+/* Fill the lookup tables, create the dropped triggers and end the load (it is freed either way). */
 int load_finish(struct load *l);
 /* End the load without writing (the caller rolls back); NULL is allowed. */
 void load_abandon(struct load *l);

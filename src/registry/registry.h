@@ -40,15 +40,20 @@ struct resident_row {
 int resident_insert(struct db *db, struct arena *a, const struct resident_row *row, int64_t now, int64_t *id);
 /* Many residents at once (best inside a bulk load, which builds the indexes once),
  * in two steps, so that the caller can go on with other work while their numbers
- * are sealed on a second thread. residents_seal starts sealing rows[0..n), which
- * must stay as they are until the insert, except their household_id.
- * residents_insert_sealed inserts them in one statement, inside the caller's
- * transaction, with the ids *first_id, *first_id + 1, ... in order, and ends the
- * batch; DB_CONSTRAINT when a document number is registered already.
- * residents_batch_free ends a batch that is not inserted after all. */
+ * are sealed on a second thread. residents_seal starts sealing n entries:
+ * numbers[2i] and numbers[2i + 1] are entry i's document number and phone (NULL
+ * when absent), and must stay as they are until the batch is freed.
+ * residents_insert_sealed inserts rows[0..n) in the bulk load's transaction (telling
+ * the load their blind indexes, load_numbers), with
+ * the ids *first_id, *first_id + 1, ... in order; row k's numbers are the batch's
+ * entry entries[k] (the same values as its id_number and phone), in any order.
+ * DB_CONSTRAINT when a document number is registered already. A batch is inserted
+ * once; residents_batch_free ends it, inserted or not. */
 struct resident_batch;
-struct resident_batch *residents_seal(const struct resident_row *rows, size_t n);
-int residents_insert_sealed(struct db *db, int64_t now, struct resident_batch *b, int64_t *first_id);
+struct resident_batch *residents_seal(const char *const *numbers, size_t n);
+struct load;
+int residents_insert_sealed(struct db *db, struct load *load, int64_t now, struct resident_batch *b,
+    const struct resident_row *rows, const size_t *entries, size_t n, int64_t *first_id);
 void residents_batch_free(struct resident_batch *b);
 /* Update resident id from row (its empty fields keep their values). */
 int resident_update(struct db *db, struct arena *a, int64_t id, const struct resident_row *row, int64_t now);

@@ -2,6 +2,7 @@
  * sealed at rest and masked in every answer; the full values come only from
  * POST .../unmask with a reason, which is audited. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "../audit/audit.h"
 #include "../auth/auth.h"
+#include "../core/bulk.h"
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/parse.h"
@@ -16,6 +18,7 @@
 #include "../platform/area_tree.h"
 #include "../platform/platform.h"
 #include "idnumber.h"
+#include "load.h"
 #include "registry.h"
 #include "../core/banned.h"
 
@@ -23,34 +26,46 @@ static const char *const genders[] = {"male", "female", NULL};
 static const char *const doc_types[] = {"id_card", "hkmotw_permit", "foreign_permit", "passport", "none", NULL};
 static const char *const relations[] = {"head", "spouse", "child", "parent", "other", NULL};
 
-/* A row's numbers as stored: sealed, blind index, masked (id number, then phone). */
+/* A row's numbers as stored: sealed and blind index (document number, then phone).
+ * Their masks are made from the plain values where they are written. The sealed
+ * numbers of an ID card and a phone fit in room; longer ones go in an arena. */
 struct stored_numbers {
-	const unsigned char *box[2], *idx[2];
+	unsigned char *box[2];
 	size_t box_n[2];
-	const char *masked[2];
+	unsigned char idx[2][BLIND_BYTES];
+	unsigned char room[18 + 13 + 2 * SEAL_OVERHEAD];
 };
 
-/* Seal, index and mask a row's numbers into s; absent numbers stay NULL. */
-static void store_numbers(struct arena *a, const struct resident_row *row, struct stored_numbers *s)
+/* Seal and index a document number and a phone number into s; absent ones stay NULL. */
+static void store_numbers(struct arena *a, const char *id_number, const char *phone, struct stored_numbers *s)
 {
-	const char *values[2] = {row->id_number, row->phone};
+	const char *values[2] = {id_number, phone};
 	static const char *const places[2] = {"resident.id_number", "resident.phone"};
 	static const char *const kinds[2] = {"id_number", "phone"};
-	*s = (struct stored_numbers){0};
+	size_t len[2] = {id_number ? strlen(id_number) : 0, phone ? strlen(phone) : 0};
+	size_t need = len[0] + len[1] + 2 * SEAL_OVERHEAD;
+	s->box[0] = s->box[1] = NULL;
+	unsigned char *boxes = need <= sizeof(s->room) ? s->room : arena_alloc(a, need);
 	for (int k = 0; k < 2; k++) {
 		if (values[k] == NULL)
 			continue;
-		s->box[k] = seal(a, places[k], values[k], strlen(values[k]), &s->box_n[k]);
-		unsigned char *idx = arena_alloc(a, BLIND_BYTES);
-		char *masked = arena_alloc(a, strlen(values[k]) + 1);
-		blind_index(kinds[k], values[k], idx);
-		if (k == 0)
-			id_mask(values[k], masked);
-		else
-			phone_mask(values[k], masked);
-		s->idx[k] = idx;
-		s->masked[k] = masked;
+		s->box[k] = boxes;
+		s->box_n[k] = seal_into(boxes, places[k], values[k], len[k]);
+		boxes += s->box_n[k];
+		blind_index(kinds[k], values[k], s->idx[k]);
 	}
+}
+
+/* The masks of a row's numbers, in a (NULL where absent). */
+static void mask_numbers(struct arena *a, const char *id_number, const char *phone, const char *masked[2])
+{
+	char *m[2] = {NULL, NULL};
+	if (id_number != NULL)
+		id_mask(id_number, m[0] = arena_alloc(a, strlen(id_number) + 1));
+	if (phone != NULL)
+		phone_mask(phone, m[1] = arena_alloc(a, strlen(phone) + 1));
+	masked[0] = m[0];
+	masked[1] = m[1];
 }
 
 /* Bind a row's stored numbers at columns first..first+5 (id sealed, index, masked;
@@ -58,13 +73,15 @@ static void store_numbers(struct arena *a, const struct resident_row *row, struc
 static void bind_numbers(struct db_stmt *st, int first, struct arena *a, const struct resident_row *row)
 {
 	struct stored_numbers s;
-	store_numbers(a, row, &s);
+	const char *masked[2];
+	store_numbers(a, row->id_number, row->phone, &s);
+	mask_numbers(a, row->id_number, row->phone, masked);
 	for (int k = 0; k < 2; k++) {
 		if (s.box[k] == NULL)
 			continue;
 		db_bind_blob(st, first + 3 * k, s.box[k], s.box_n[k]);
 		db_bind_blob(st, first + 3 * k + 1, s.idx[k], BLIND_BYTES);
-		db_bind_text(st, first + 3 * k + 2, s.masked[k]);
+		db_bind_text(st, first + 3 * k + 2, masked[k]);
 	}
 }
 
@@ -106,88 +123,129 @@ int resident_insert(struct db *db, struct arena *a, const struct resident_row *r
 
 /* --- many at once --- */
 
-/* Sealing is about half the work of inserting a resident, so a batch is sealed on a
- * second thread, ahead of the rows being written on the first. */
+/* Sealing is most of the work of inserting a resident, so a batch's numbers are
+ * sealed ahead on a second thread: in entry order until the writer says in which
+ * order it takes them, then in that order, just ahead of it. The writer seals an
+ * entry no one has started itself rather than wait (and all of them when there
+ * is no second thread). */
+enum { ENTRY_WAITING, ENTRY_SEALING, ENTRY_SEALED };
+
 struct resident_batch {
-	const struct resident_row *rows;
-	struct stored_numbers *numbers; /* of rows[i], once i < ready */
+	const char *const *numbers; /* entry i's document number and phone: [2i], [2i + 1] */
+	struct stored_numbers *sealed; /* of entry i, once its state is ENTRY_SEALED */
+	atomic_uchar *state;
 	size_t n;
-	struct arena *a; /* the sealer's own: arenas are not shared between threads */
+	const size_t *_Atomic order; /* the writer's order of entries, once it starts */
+	size_t norder;
+	atomic_size_t at; /* how far in it the writer is */
+	atomic_bool stop; /* the batch ends early */
+	atomic_bool waiting; /* the writer waits for an entry */
+	struct arena *arenas[2]; /* the sealer's and the writer's: arenas are not shared */
 	pthread_t thread;
 	bool threaded;
 	pthread_mutex_t lock;
-	pthread_cond_t more;
-	size_t ready; /* under lock */
-	bool stop; /* under lock: the batch ends early, no more is needed */
+	pthread_cond_t sealed_one;
 };
 
-#define SEAL_BATCH 256 /* rows sealed between two wake-ups of the writer */
+/* Seal entry i into a unless someone has started it. */
+static void seal_entry(struct resident_batch *b, size_t i, struct arena *a)
+{
+	unsigned char waiting = ENTRY_WAITING;
+	if (!atomic_compare_exchange_strong(&b->state[i], &waiting, ENTRY_SEALING))
+		return;
+	store_numbers(a, b->numbers[2 * i], b->numbers[2 * i + 1], &b->sealed[i]);
+	atomic_store(&b->state[i], ENTRY_SEALED);
+	if (atomic_load(&b->waiting)) {
+		pthread_mutex_lock(&b->lock);
+		pthread_cond_broadcast(&b->sealed_one);
+		pthread_mutex_unlock(&b->lock);
+	}
+}
 
-static void *seal_rows(void *arg)
+static void *seal_entries(void *arg)
 {
 	struct resident_batch *b = arg;
-	for (size_t i = 0; i < b->n;) {
-		size_t end = b->n - i < SEAL_BATCH ? b->n : i + SEAL_BATCH;
-		for (; i < end; i++)
-			store_numbers(b->a, &b->rows[i], &b->numbers[i]);
-		pthread_mutex_lock(&b->lock);
-		b->ready = end;
-		bool stop = b->stop;
-		pthread_cond_signal(&b->more);
-		pthread_mutex_unlock(&b->lock);
-		if (stop)
-			break;
+	const size_t *order = NULL;
+	for (size_t i = 0; i < b->n && (order = atomic_load(&b->order)) == NULL && !atomic_load(&b->stop); i++)
+		seal_entry(b, i, b->arenas[0]);
+	/* Entries the writer does not take need no sealing. */
+	for (size_t k = 0; order != NULL && k < b->norder && !atomic_load(&b->stop); k++) {
+		size_t at = atomic_load(&b->at);
+		if (k < at)
+			k = at; /* behind the writer, which sealed those itself */
+		if (k < b->norder)
+			seal_entry(b, order[k], b->arenas[0]);
 	}
 	return NULL;
 }
 
-struct resident_batch *residents_seal(const struct resident_row *rows, size_t n)
+struct resident_batch *residents_seal(const char *const *numbers, size_t n)
 {
 	struct resident_batch *b = calloc(1, sizeof(*b));
-	if (b == NULL || (b->numbers = calloc(n + 1, sizeof(*b->numbers))) == NULL)
+	if (b == NULL)
 		fatal("out of memory");
-	b->rows = rows;
+	b->numbers = numbers;
 	b->n = n;
-	b->a = arena_new();
+	b->sealed = bulk_alloc(n * sizeof(*b->sealed));
+	b->state = bulk_alloc(n * sizeof(*b->state));
+	b->arenas[0] = arena_new();
+	b->arenas[1] = arena_new();
 	pthread_mutex_init(&b->lock, NULL);
-	pthread_cond_init(&b->more, NULL);
-	b->threaded = pthread_create(&b->thread, NULL, seal_rows, b) == 0;
-	if (!b->threaded)
-		seal_rows(b); /* no second thread to be had: seal them all now */
+	pthread_cond_init(&b->sealed_one, NULL);
+	b->threaded = pthread_create(&b->thread, NULL, seal_entries, b) == 0;
 	return b;
+}
+
+/* Stop the sealer (it may be following an order that is about to go). */
+static void batch_stop(struct resident_batch *b)
+{
+	if (b->threaded) {
+		atomic_store(&b->stop, true);
+		pthread_join(b->thread, NULL);
+		b->threaded = false;
+	}
 }
 
 void residents_batch_free(struct resident_batch *b)
 {
 	if (b == NULL)
 		return;
-	if (b->threaded) {
-		pthread_mutex_lock(&b->lock);
-		b->stop = true;
-		pthread_mutex_unlock(&b->lock);
-		pthread_join(b->thread, NULL);
-	}
-	pthread_cond_destroy(&b->more);
+	batch_stop(b);
+	pthread_cond_destroy(&b->sealed_one);
 	pthread_mutex_destroy(&b->lock);
-	free(b->numbers);
-	arena_free(b->a);
+	bulk_free(b->sealed, b->n * sizeof(*b->sealed));
+	bulk_free(b->state, b->n * sizeof(*b->state));
+	arena_free(b->arenas[0]);
+	arena_free(b->arenas[1]);
 	free(b);
 }
 
-/* Row i's sealed numbers, waiting for the sealer if it is behind. */
-static const struct stored_numbers *sealed(struct resident_batch *b, size_t i)
+/* The writer's k-th entry, i, sealed: here if no one has started it, else waited for. */
+static const struct stored_numbers *sealed(struct resident_batch *b, size_t k, size_t i)
 {
-	pthread_mutex_lock(&b->lock);
-	while (b->ready <= i)
-		pthread_cond_wait(&b->more, &b->lock);
-	pthread_mutex_unlock(&b->lock);
-	return &b->numbers[i];
+	atomic_store(&b->at, k);
+	if (atomic_load(&b->state[i]) != ENTRY_SEALED) {
+		seal_entry(b, i, b->arenas[1]);
+		if (atomic_load(&b->state[i]) != ENTRY_SEALED) {
+			pthread_mutex_lock(&b->lock);
+			atomic_store(&b->waiting, true);
+			while (atomic_load(&b->state[i]) != ENTRY_SEALED)
+				pthread_cond_wait(&b->sealed_one, &b->lock);
+			atomic_store(&b->waiting, false);
+			pthread_mutex_unlock(&b->lock);
+		}
+	}
+	return &b->sealed[i];
 }
 
 struct insert_many {
+	struct load *load;
 	struct resident_batch *batch;
-	size_t i;
+	const struct resident_row *rows;
+	const size_t *entries;
+	size_t i, n;
 	int64_t id, now;
+	struct arena *a; /* the current row's masks */
 };
 
 #define RESIDENT_INSERT_COLUMNS                                                                                 \
@@ -205,16 +263,22 @@ static struct db_value int_value(int64_t i) { return (struct db_value){.type = D
 static bool next_resident(void *ctx, struct db_value *v)
 {
 	struct insert_many *m = ctx;
-	if (m->i == m->batch->n)
+	if (m->i == m->n)
 		return false;
-	const struct resident_row *row = &m->batch->rows[m->i];
-	/* Rows come in address order, their texts in file order: fetch ahead what would
-	 * otherwise be a wait on memory for each row. */
-	if (m->i + 16 < m->batch->n) {
+	const struct resident_row *row = &m->rows[m->i];
+	/* Rows come in the caller's order, their texts and numbers in another: fetch
+	 * ahead what would otherwise be a wait on memory for each row. */
+	if (m->i + 16 < m->n) {
 		__builtin_prefetch(row[16].name);
 		__builtin_prefetch(row[16].birth_date);
+		__builtin_prefetch(&m->batch->sealed[m->entries[m->i + 16]]);
 	}
-	const struct stored_numbers *s = sealed(m->batch, m->i++);
+	const struct stored_numbers *s = sealed(m->batch, m->i, m->entries[m->i]);
+	m->i++;
+	const char *masked[2];
+	arena_reset(m->a); /* SQLite has copied the row before */
+	mask_numbers(m->a, row->id_number, row->phone, masked);
+	load_numbers(m->load, m->id, s->box[0] ? s->idx[0] : NULL, s->box[1] ? s->idx[1] : NULL);
 	v[0] = int_value(m->id++);
 	if (row->household_id)
 		v[1] = int_value(row->household_id);
@@ -228,7 +292,7 @@ static bool next_resident(void *ctx, struct db_value *v)
 			continue;
 		v[7 + 3 * k] = (struct db_value){.type = DBV_BLOB, .p = s->box[k], .n = s->box_n[k]};
 		v[8 + 3 * k] = (struct db_value){.type = DBV_BLOB, .p = s->idx[k], .n = BLIND_BYTES};
-		v[9 + 3 * k] = text_value(s->masked[k]);
+		v[9 + 3 * k] = text_value(masked[k]);
 	}
 	v[13] = text_value(row->relation);
 	v[14] = text_value(row->notes ? row->notes : "");
@@ -240,21 +304,25 @@ static bool next_resident(void *ctx, struct db_value *v)
 	return true;
 }
 
-int residents_insert_sealed(struct db *db, int64_t now, struct resident_batch *b, int64_t *first_id)
+int residents_insert_sealed(struct db *db, struct load *load, int64_t now, struct resident_batch *b,
+    const struct resident_row *rows, const size_t *entries, size_t n, int64_t *first_id)
 {
 	/* Inside the caller's write transaction, no one else adds residents meanwhile. */
 	struct db_stmt *st = db_stmt(db, "SELECT coalesce(max(id), 0) + 1 FROM residents", NULL);
 	int64_t first = st != NULL && db_step(st) == DB_ROW ? db_int(st, 0) : 0;
 	if (st)
 		db_reset(st);
-	int rc = DB_ERROR;
-	if (first != 0) {
-		*first_id = first;
-		struct insert_many m = {b, 0, first, now};
-		rc = db_insert_rows(
-		    db, "residents", RESIDENT_INSERT_COLUMNS, RESIDENT_INSERT_NCOLS, false, next_resident, &m);
-	}
-	residents_batch_free(b);
+	if (first == 0)
+		return DB_ERROR;
+	*first_id = first;
+	b->norder = n;
+	atomic_store(&b->order, entries); /* from now on the sealer follows the writer */
+	struct insert_many m = {load, b, rows, entries, 0, n, first, now, arena_new()};
+	int rc =
+	    db_insert_rows(db, "residents", RESIDENT_INSERT_COLUMNS, RESIDENT_INSERT_NCOLS, false, next_resident, &m);
+	batch_stop(b);
+	atomic_store(&b->order, NULL);
+	arena_free(m.a);
 	return rc;
 }
 

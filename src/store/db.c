@@ -234,7 +234,10 @@ int db_backup(struct db *db, const char *out) { return db->drv->backup(db->conn,
 int db_restore(struct db *db, const char *from) { return db->drv->restore(db->conn, from); }
 bool db_integrity(struct db *db) { return db->drv->integrity(db->conn); }
 int db_bulk(struct db *db, enum db_bulk mode) { return db->drv->bulk(db->conn, mode); }
-char *db_derived_drop(struct db *db, const char *table) { return db->drv->derived_drop(db->conn, table); }
+char *db_derived_drop(struct db *db, const char *table, bool indexes)
+{
+	return db->drv->derived_drop(db->conn, table, indexes);
+}
 int db_ran(int rc) { return rc == DB_DONE || rc == DB_ROW ? DB_OK : rc; }
 
 int db_insert_rows(

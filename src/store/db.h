@@ -93,11 +93,12 @@ enum db_bulk {
  * both outside a transaction. */
 int db_bulk(struct db *db, enum db_bulk mode);
 /* For a bulk load into an empty table, inside its transaction: drop what is derived
- * from its rows, its secondary indexes and triggers, and return (malloc'd) the SQL
- * that creates them again, for db_exec before the commit; building an index once
- * from all rows is many times faster than inserting into it row by row. What the
+ * from its rows, its triggers and, with indexes, its secondary indexes, and return
+ * (malloc'd) the SQL that creates them again, for db_exec before the commit. Building
+ * an index once from all rows is many times faster than inserting into it row by
+ * row in random order (but not than appending to it in key order). What the
  * triggers would have written meanwhile is the loader's to write. NULL on error. */
-char *db_derived_drop(struct db *db, const char *table);
+char *db_derived_drop(struct db *db, const char *table, bool indexes);
 /* One value of a row given to db_insert_rows. */
 struct db_value {
 	enum { DBV_NULL, DBV_INT, DBV_TEXT, DBV_BLOB } type;
@@ -146,7 +147,7 @@ struct db_driver {
 	bool (*integrity)(void *conn);
 	void (*checkpoint)(void *conn);
 	int (*bulk)(void *conn, enum db_bulk mode);
-	char *(*derived_drop)(void *conn, const char *table);
+	char *(*derived_drop)(void *conn, const char *table, bool indexes);
 	int (*insert_rows)(void *conn, const char *table, const char *columns, int ncols, bool skip_conflicts,
 	    db_rows_fn next, void *ctx);
 	const char *(*errmsg)(void *conn);

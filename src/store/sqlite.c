@@ -195,9 +195,12 @@ static void *sq_open(const char *path, bool create, char *err, size_t errn)
 		return NULL;
 	}
 	sqlite3_busy_timeout(h, (int)config_get(CFG_SQLITE_BUSY_TIMEOUT));
+	/* A new database gets 16 KiB pages (for an existing one page_size does nothing): a
+	 * resident is a wide row, and fewer, larger pages make writing the registry in bulk
+	 * cheaper (a fifth less time to import 500,000 rows than with 4 KiB pages). */
 	char pragmas[256];
 	snprintf(pragmas, sizeof(pragmas),
-	    "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
+	    "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
 	    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
 	    config_get(CFG_SQLITE_SYNCHRONOUS) == 2 ? "FULL" : "NORMAL");
 	char *msg = NULL;
@@ -307,9 +310,12 @@ static bool sq_integrity(void *c)
 
 static void sq_checkpoint(void *c) { sqlite3_wal_checkpoint_v2(c, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL); }
 
-/* Bulk: a page cache that holds a large transaction (up to 1 GiB, taken as
- * needed), so that pages are not written out and read back before it commits,
- * and no foreign key checks; the journal as the mode asks. Then back to WAL. */
+/* Bulk: no foreign key checks, and the journal as the mode asks; then back to WAL.
+ * The page cache is 32 MiB, not the whole transaction (up to 1 GiB, as it was): a
+ * load writes its pages out as it fills them (they are new, so nothing is journaled
+ * for them) and reuses the memory, which is faster, since each page of memory taken
+ * anew costs a page fault, dear on a virtual machine (500,000 imported rows: 0.4 to
+ * 0.6 s less, 130 MB less memory). */
 static int sq_bulk(void *c, enum db_bulk mode)
 {
 	bool rebuilt = mode == DB_BULK_REBUILT;
@@ -327,7 +333,7 @@ static int sq_bulk(void *c, enum db_bulk mode)
 		sqlite3_exec(c, "PRAGMA journal_mode=TRUNCATE", NULL, NULL, NULL);
 		sqlite3_busy_timeout(c, (int)config_get(CFG_SQLITE_BUSY_TIMEOUT));
 	}
-	snprintf(sql, sizeof(sql), "%s PRAGMA synchronous=%s; PRAGMA cache_size=-1048576; PRAGMA foreign_keys=OFF;",
+	snprintf(sql, sizeof(sql), "%s PRAGMA synchronous=%s; PRAGMA cache_size=-32768; PRAGMA foreign_keys=OFF;",
 	    rebuilt ? "PRAGMA journal_mode=MEMORY;" : "",
 	    rebuilt                                   ? "OFF"
 	    : config_get(CFG_SQLITE_SYNCHRONOUS) == 2 ? "FULL"
@@ -335,17 +341,19 @@ static int sq_bulk(void *c, enum db_bulk mode)
 	return map_rc(sqlite3_exec(c, sql, NULL, NULL, NULL));
 }
 
-/* The CREATE statements of the table's indexes and triggers (automatic indexes of
- * UNIQUE and PRIMARY KEY have none and stay), joined, indexes first, then each dropped. */
-static char *sq_derived_drop(void *c, const char *table)
+/* The CREATE statements of the table's triggers and (if asked) indexes (automatic
+ * indexes of UNIQUE and PRIMARY KEY have none and stay), joined, indexes first, then
+ * each dropped. */
+static char *sq_derived_drop(void *c, const char *table, bool indexes)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(c,
-	        "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND tbl_name = ?"
+	        "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('trigger', ?) AND tbl_name = ?"
 	        " AND sql IS NOT NULL ORDER BY type, name",
 	        -1, &st, NULL) != SQLITE_OK)
 		return NULL;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, indexes ? "index" : "trigger", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
 	sqlite3_str *create = sqlite3_str_new(c), *drop = sqlite3_str_new(c);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *type = (const char *)sqlite3_column_text(st, 0);

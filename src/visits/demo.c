@@ -414,7 +414,7 @@ static int build(struct demo *d)
 		rc = make_teams(d);
 	if (rc == DB_OK)
 		rc = load(d);
-	char *indexes = rc == DB_OK ? db_derived_drop(d->db, "visits") : NULL;
+	char *indexes = rc == DB_OK ? db_derived_drop(d->db, "visits", true) : NULL;
 	if (rc == DB_OK && indexes == NULL)
 		rc = DB_ERROR;
 	struct arena *keep = d->a;
