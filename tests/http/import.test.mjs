@@ -332,3 +332,30 @@ test('an import killed midway leaves the database as it was', async () => {
 		'30000',
 	);
 });
+
+test('into an empty registry the number lookups are filled from the load, also when a later row changes someone new', async () => {
+	const fresh = path.join(dir, 'fresh.db');
+	assert.equal((await run(['migrate', '--db', fresh])).code, 0);
+	const rows = [
+		HEADER,
+		`张三,青和居社区,男,1950-03-01,${ZS},13812345678,第1网格,和平小区,3栋,2,301,户主,`,
+		`周九,青和居社区,女,1962-07-15,${LS},,第1网格,和平小区,3栋,2,301,配偶,`,
+		'赵六,青和居社区,女,1980-05-06,,13833334444,第1网格,和平小区,5栋,1,101,户主,',
+		// The same person without a document number (name, birth date, address), with a new phone.
+		'赵六,青和居社区,女,1980-05-06,,13855556666,第1网格,和平小区,5栋,1,101,户主,',
+	];
+	const r = await run(['import', 'residents', '--db', fresh, file('fresh.csv', rows.join('\n') + '\n')]);
+	assert.equal(r.code, 0, r.stderr);
+	assert.match(r.stdout, /4 rows: 3 new, 1 updated/);
+	const sql = (q) => execFileSync('sqlite3', [fresh, q]).toString().trim();
+	// Each lookup row is a number on record, and each number on record has its row.
+	const matching = (table, column) =>
+		sql(`SELECT count(*) FROM ${table} l JOIN residents r ON r.id = l.resident_id AND r.${column} = l.blind`);
+	assert.equal(sql('SELECT count(*) FROM resident_ids'), '2');
+	assert.equal(matching('resident_ids', 'id_index'), '2');
+	assert.equal(sql('SELECT count(*) FROM resident_phones'), '2');
+	assert.equal(matching('resident_phones', 'phone_index'), '2', "赵六's lookup is her new phone's");
+	// The triggers are back: a later change keeps the lookups by itself.
+	assert.equal(sql("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'residents'"), '3');
+	assert.equal(sql('PRAGMA integrity_check'), 'ok');
+});
