@@ -3,6 +3,7 @@
 // command), written to bench/results/summary.md and printed.
 //   node bench/summary.mjs
 // A result file not known here can join with {date, command, figures: [{what, figure, target, met}]}.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,9 @@ const read = (name) => {
 	try {
 		const file = path.join(dir, name);
 		const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-		r.date ??= fs.statSync(file).mtime.toISOString(); /* soak.json has no date of its own */
+		/* A soak.json written before it kept its date: the date it was committed (a clone's
+		 * files all have the clone's time). */
+		r.date ??= execFileSync('git', ['log', '-1', '--format=%cI', '--', file], { encoding: 'utf8' }).trim() || null;
 		return r;
 	} catch (e) {
 		if (e.code !== 'ENOENT') console.error(`bench: ${name}: ${e.message}`);

@@ -565,9 +565,13 @@ static int check_document(struct ctx *c, int64_t rowno, const char *birth_s, con
 {
 	bool structured = strcmp(p->doc, "id_card") == 0 || strcmp(p->doc, "hkmotw_permit") == 0;
 	struct id_info info;
+	size_t chars = utf8_count(p->idn, strlen(p->idn));
+	/* Other documents have no structure to check: their length is the API's. */
 	const char *why =
 	    structured ? id_validate(p->idn, strcmp(p->doc, "id_card") == 0 ? ID_RESIDENT : ID_HKMOTW, c->now, &info)
-	               : NULL;
+	    : strcmp(p->doc, "none") == 0 ? "is given, but the document type is 无 (none)"
+	    : chars < 5 || chars > 32     ? "must be 5 to 32 characters"
+	                                  : NULL;
 	if (why != NULL) {
 		reject(c, rowno, C_ID, p->idn, why);
 		return 1;

@@ -359,3 +359,30 @@ test('into an empty registry the number lookups are filled from the load, also w
 	assert.equal(sql("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'residents'"), '3');
 	assert.equal(sql('PRAGMA integrity_check'), 'ok');
 });
+
+test('a passport or permit number is 5 to 32 characters, and type 无 (none) takes no number', async () => {
+	const docs = path.join(dir, 'docs.db');
+	const report = path.join(dir, 'docs-report.csv');
+	const rows = [
+		'姓名,社区,证件类型,证件号码',
+		'甲,青和居社区,护照,E12345678', // row 2: good
+		'乙,青和居社区,护照,E12', // 3: too short
+		`丙,青和居社区,外国人永久居留证,${'9'.repeat(33)}`, // 4: too long
+		'丁,青和居社区,无,E55555555', // 5: a number with type none
+		'戊,青和居社区,无,', // 6: good, no number
+	];
+	const csv = file('docs.csv', rows.join('\n') + '\n');
+	const r = await run(['import', 'residents', '--db', docs, csv, '--report', report]);
+	assert.equal(r.code, 1, r.stderr);
+	assert.match(r.stdout, /5 rows: 2 new, 0 updated, 3 rejected/);
+	assert.deepEqual(
+		parseCsv(fs.readFileSync(report, 'utf8'))
+			.slice(1)
+			.map((x) => [x[0], x[1], x[3]]),
+		[
+			['3', 'id_number', 'must be 5 to 32 characters'],
+			['4', 'id_number', 'must be 5 to 32 characters'],
+			['5', 'id_number', 'is given, but the document type is 无 (none)'],
+		],
+	);
+});

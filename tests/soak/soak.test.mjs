@@ -177,6 +177,7 @@ test('results are written where asked', (t) => {
 	if (!RESULTS) return t.skip('SOAK_RESULTS not set');
 	const r = result;
 	assert.ok(r, 'the load test ran');
+	r.date = new Date().toISOString();
 	r.exit = exit;
 	r.leak_report = leakReport;
 	fs.mkdirSync(RESULTS, { recursive: true });
