@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "log.h"
@@ -11,30 +12,32 @@ static unsigned char field_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 static unsigned char index_key[crypto_generichash_KEYBYTES];
 static bool ready;
 
-/* Nonces come from a per-thread buffer of random bytes, filled 4 KiB at a time:
- * one system call per 170 seals instead of one each (a bulk import seals a million
- * values). A forked child forgets its copy, so parent and child never share a nonce. */
+/* A nonce is a random prefix drawn once per thread and a counter: unique like a
+ * random one, without a call for random bytes for each (a bulk import seals a
+ * million values). A forked child draws a prefix of its own, so parent and child
+ * never share a nonce. */
 #define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
-static _Thread_local unsigned char nonces[4096 / NONCE_BYTES * NONCE_BYTES];
-static _Thread_local size_t nonces_left;
+#define PREFIX_BYTES (NONCE_BYTES - sizeof(uint64_t))
+static _Thread_local unsigned char prefix[PREFIX_BYTES];
+static _Thread_local uint64_t counter; /* 0: no prefix drawn yet */
 
 static void forget_nonces(void)
 {
-	sodium_memzero(nonces, sizeof(nonces));
-	nonces_left = 0;
+	sodium_memzero(prefix, sizeof(prefix));
+	counter = 0;
 }
 
 static void seal_fork_guard(void) { pthread_atfork(NULL, NULL, forget_nonces); }
 
 static void next_nonce(unsigned char out[NONCE_BYTES])
 {
-	if (nonces_left == 0) {
-		randombytes_buf(nonces, sizeof(nonces));
-		nonces_left = sizeof(nonces);
+	if (counter == 0) {
+		randombytes_buf(prefix, sizeof(prefix));
+		counter = 1;
 	}
-	nonces_left -= NONCE_BYTES;
-	memcpy(out, nonces + nonces_left, NONCE_BYTES);
-	sodium_memzero(nonces + nonces_left, NONCE_BYTES); /* used once */
+	uint64_t n = counter++;
+	memcpy(out, prefix, PREFIX_BYTES);
+	memcpy(out + PREFIX_BYTES, &n, sizeof(n));
 }
 
 void seal_init(const unsigned char fk[32], const unsigned char ik[32])

@@ -220,12 +220,18 @@ void residents_batch_free(struct resident_batch *b)
 	free(b);
 }
 
-/* The writer's k-th entry, i, sealed: here if no one has started it, else waited for. */
+/* How far ahead of itself the writer seals while the sealer is on the entry it needs. */
+#define SEAL_AHEAD 512
+
+/* The writer's k-th entry, i, sealed: here if no one has started it, else waited for,
+ * sealing meanwhile entries the sealer will come to (it is the slower of the two). */
 static const struct stored_numbers *sealed(struct resident_batch *b, size_t k, size_t i)
 {
 	atomic_store(&b->at, k);
 	if (atomic_load(&b->state[i]) != ENTRY_SEALED) {
 		seal_entry(b, i, b->arenas[1]);
+		for (size_t j = k + SEAL_AHEAD; j < b->norder && atomic_load(&b->state[i]) != ENTRY_SEALED; j++)
+			seal_entry(b, b->order[j], b->arenas[1]);
 		if (atomic_load(&b->state[i]) != ENTRY_SEALED) {
 			pthread_mutex_lock(&b->lock);
 			atomic_store(&b->waiting, true);

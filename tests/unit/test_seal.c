@@ -50,14 +50,14 @@ static void each_seal_differs(void **state)
 	struct arena *a = arena_new();
 	size_t n1, n2;
 	unsigned char *b1 = seal(a, "x", "same", 4, &n1), *b2 = seal(a, "x", "same", 4, &n2);
-	assert_memory_not_equal(b1, b2, n1); /* random nonces */
+	assert_memory_not_equal(b1, b2, n1); /* a nonce each */
 	arena_free(a);
 }
 
 static int nonce_cmp(const void *x, const void *y) { return memcmp(x, y, 24); }
 
-/* Nonces come from a buffer refilled now and then: none repeats across refills, and a forked child
- * does not reuse its parent's. */
+/* Nonces are a per-thread random prefix and a counter: none repeats, and a forked child does not
+ * reuse its parent's (it would, with the parent's prefix and counter, without the fork guard). */
 static void nonces_never_repeat(void **state)
 {
 	enum { N = 1000 };
