@@ -40,7 +40,7 @@ struct load {
 	int64_t now;
 	bool no_residents; /* the registry was empty when the load began */
 	bool no_households; /* the table was empty, so a household not remembered does not exist */
-	char *indexes; /* SQL that creates the residents' triggers again, when they were dropped */
+	char *triggers; /* SQL that creates the residents' triggers again, when they were dropped */
 	bool failed; /* they could not be dropped: the load cannot finish */
 	struct strmap areas; /* parent, kind, name -> code */
 	struct strmap households; /* area, unit, room -> id */
@@ -67,7 +67,7 @@ struct load *load_begin(struct db *db, int64_t now)
 	 * (in this transaction), in key order, rather than by triggers in random order. The
 	 * residents' own indexes stay: a load appends to them in key order (by address),
 	 * which costs less than building them afresh at the end. */
-	if (l->no_residents && (l->indexes = db_derived_drop(db, "residents", false)) == NULL)
+	if (l->no_residents && (l->triggers = db_derived_drop(db, "residents", false)) == NULL)
 		l->failed = true;
 	return l;
 }
@@ -80,7 +80,7 @@ static void load_free(struct load *l)
 	bulk_free(l->phones.v, l->phones.cap * sizeof(*l->phones.v));
 	strmap_free(&l->areas);
 	strmap_free(&l->households);
-	free(l->indexes);
+	free(l->triggers);
 	arena_free(l->a);
 	arena_free(l->scratch);
 	free(l);
@@ -339,7 +339,7 @@ sort:
 
 void load_numbers(struct load *l, int64_t resident, const unsigned char *id_index, const unsigned char *phone_index)
 {
-	if (l->indexes == NULL)
+	if (l->triggers == NULL)
 		return; /* the triggers are in place */
 	l->numbers_given = true;
 	if (id_index != NULL)
@@ -353,10 +353,10 @@ void load_numbers_changed(struct load *l) { l->numbers_changed = true; }
 int load_finish(struct load *l)
 {
 	int rc = l->failed ? DB_ERROR : DB_OK;
-	if (rc == DB_OK && l->indexes != NULL)
+	if (rc == DB_OK && l->triggers != NULL)
 		rc = fill_lookups(l);
-	if (rc == DB_OK && l->indexes != NULL)
-		rc = db_exec(l->db, l->indexes);
+	if (rc == DB_OK && l->triggers != NULL)
+		rc = db_exec(l->db, l->triggers);
 	load_free(l);
 	return rc;
 }
