@@ -559,19 +559,24 @@ static int check_community(struct ctx *c, int64_t rowno, const char *given, cons
 	return 0;
 }
 
+static bool length_between(const char *s, size_t least, size_t most)
+{
+	size_t chars = utf8_count(s, strlen(s));
+	return chars >= least && chars <= most;
+}
+
 /* The document number against its type, birth date and sex (taking those from an ID
  * card when the row has none); the number of problems. */
 static int check_document(struct ctx *c, int64_t rowno, const char *birth_s, const char *gender_s, struct plan *p)
 {
 	bool structured = strcmp(p->doc, "id_card") == 0 || strcmp(p->doc, "hkmotw_permit") == 0;
 	struct id_info info;
-	size_t chars = utf8_count(p->idn, strlen(p->idn));
 	/* Other documents have no structure to check: their length is the API's. */
 	const char *why =
 	    structured ? id_validate(p->idn, strcmp(p->doc, "id_card") == 0 ? ID_RESIDENT : ID_HKMOTW, c->now, &info)
-	    : strcmp(p->doc, "none") == 0 ? "is given, but the document type is 无 (none)"
-	    : chars < 5 || chars > 32     ? "must be 5 to 32 characters"
-	                                  : NULL;
+	    : strcmp(p->doc, "none") == 0    ? "is given, but the document type is 无 (none)"
+	    : !length_between(p->idn, 5, 32) ? "must be 5 to 32 characters"
+	                                     : NULL;
 	if (why != NULL) {
 		reject(c, rowno, C_ID, p->idn, why);
 		return 1;
